@@ -1,0 +1,1 @@
+"""Folio's shared package: configuration, models, migrations and domain services."""

@@ -1,0 +1,39 @@
+"""The minimal app for processes without views (worker, beat, migrations): config + db + queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from folio_common.config import Settings
+from folio_common.extensions import cache, db, migrate
+from folio_common.logging import configure_logging
+from folio_common.queue import queue
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def configure_app(app: Flask, settings: Settings | None = None, **overrides: Any) -> Settings:
+    """Load settings into `app` and bind the shared extensions; used by every factory."""
+    settings = settings or Settings.from_env(instance_path=app.instance_path)
+    app.config.from_mapping(settings.flask_config())
+    app.config.update(overrides)
+    app.extensions["folio.settings"] = settings
+    configure_logging(app.config["LOG_LEVEL"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    cache.init_app(app)
+    queue.init_app(app)
+
+    from folio_common.cli import register_commands
+
+    register_commands(app)
+    return settings
+
+
+def create_minimal_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    app = Flask("folio_common", instance_relative_config=True)
+    configure_app(app, settings, **overrides)
+    return app

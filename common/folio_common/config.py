@@ -1,0 +1,299 @@
+"""Folio's settings: read once from the environment, validated, turned into Flask config.
+
+Every variable is documented in `.env.example`. Web, worker, beat and the CLI all load the
+same `Settings`, so a value means one thing everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "production", "test")
+
+# Values that show up in examples and tutorials; never acceptable in production.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "dev", "development", "please-change-me", "replace-me"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration Folio refuses to run with."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _read_secret(env: dict[str, str], name: str) -> str | None:
+    """`NAME` from the environment, or the contents of the file named by `NAME_FILE`."""
+    path = env.get(f"{name}_FILE", "").strip()
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"{name}_FILE points to {path!r}, which cannot be read: {exc}"
+            ) from exc
+    value = env.get(name)
+    return value.strip() if value is not None else None
+
+
+def _normalise_database_url(url: str) -> str:
+    # Platforms hand out postgres:// URLs; SQLAlchemy wants a driver name, and Folio uses psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    secret_key: str
+    database_url: str
+    redis_url: str | None
+    mail_backend: str
+    mail_server: str
+    mail_port: int
+    mail_username: str | None
+    mail_password: str | None
+    mail_use_tls: bool
+    mail_use_ssl: bool
+    mail_default_sender: str
+    server_name: str | None
+    preferred_url_scheme: str
+    max_content_length: int
+    log_level: str
+    export_dir: str
+    export_ttl_hours: int
+    confirm_token_hours: int
+    reset_token_hours: int
+    posts_per_page: int
+    fanout_batch_size: int
+    cache_timeout: int
+    ratelimit_enabled: bool
+    login_failure_limit: str
+    api_rate_limit: str
+    jwt_access_minutes: int
+    jwt_refresh_days: int
+    cors_origins: tuple[str, ...]
+    task_soft_time_limit: int
+    task_time_limit: int
+    db_pool_size: int
+    proxy_hops: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def debug(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def tasks_eager(self) -> bool:
+        """Without a broker, tasks run in-process so `make dev` needs nothing but Python."""
+        return self.redis_url is None
+
+    @classmethod
+    def from_env(
+        cls, env: dict[str, str] | None = None, instance_path: str | None = None
+    ) -> Settings:
+        env = dict(os.environ if env is None else env)
+        folio_env = env.get("FOLIO_ENV", "production").strip().lower() or "production"
+        if folio_env not in ENVIRONMENTS:
+            raise ConfigError(
+                f"FOLIO_ENV must be one of {', '.join(ENVIRONMENTS)}, got {folio_env!r}"
+            )
+
+        secret_key = _read_secret(env, "SECRET_KEY")
+        if folio_env == "production":
+            if not secret_key:
+                raise ConfigError(
+                    "SECRET_KEY (or SECRET_KEY_FILE) is required in production; generate one "
+                    'with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                )
+            if secret_key.lower() in PLACEHOLDER_SECRETS or len(secret_key) < MIN_SECRET_LENGTH:
+                raise ConfigError(
+                    f"SECRET_KEY is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
+                    "refusing to start in production"
+                )
+        elif not secret_key:
+            # Development and tests get a fixed, visibly insecure key: sessions survive reloads.
+            secret_key = f"insecure-{folio_env}-key-never-use-in-production"
+
+        instance = Path(instance_path or env.get("FOLIO_INSTANCE_PATH") or "instance").resolve()
+        database_url = env.get("DATABASE_URL", "").strip()
+        if not database_url:
+            if folio_env == "production":
+                raise ConfigError("DATABASE_URL is required in production")
+            database_url = f"sqlite:///{instance / 'folio.sqlite3'}"
+        database_password = _read_secret(env, "DATABASE_PASSWORD")
+        database_url = _normalise_database_url(database_url)
+        if database_password and "@" in database_url:
+            # Lets compose keep the password in a secret file rather than in the URL.
+            from sqlalchemy.engine import make_url
+
+            database_url = (
+                make_url(database_url)
+                .set(password=database_password)
+                .render_as_string(hide_password=False)
+            )
+
+        redis_url = env.get("REDIS_URL", "").strip() or None
+        if folio_env == "production" and redis_url is None:
+            raise ConfigError(
+                "REDIS_URL is required in production (the worker and rate limits use it)"
+            )
+
+        mail_backend = env.get("MAIL_BACKEND", "console" if folio_env != "production" else "smtp")
+        mail_backend = mail_backend.strip().lower()
+        if mail_backend not in {"console", "smtp"}:
+            raise ConfigError(f"MAIL_BACKEND must be console or smtp, got {mail_backend!r}")
+
+        scheme = env.get("PREFERRED_URL_SCHEME", "").strip().lower()
+        if not scheme:
+            scheme = "https" if folio_env == "production" else "http"
+        if scheme not in {"http", "https"}:
+            raise ConfigError(f"PREFERRED_URL_SCHEME must be http or https, got {scheme!r}")
+
+        cors = tuple(
+            origin.strip().rstrip("/")
+            for origin in env.get("CORS_ORIGINS", "").split(",")
+            if origin.strip()
+        )
+        if "*" in cors:
+            raise ConfigError("CORS_ORIGINS takes an explicit list of origins; '*' is not allowed")
+
+        return cls(
+            env=folio_env,
+            secret_key=secret_key,
+            database_url=database_url,
+            redis_url=redis_url,
+            mail_backend=mail_backend,
+            mail_server=env.get("MAIL_SERVER", "localhost").strip(),
+            mail_port=_int(env, "MAIL_PORT", 25),
+            mail_username=env.get("MAIL_USERNAME") or None,
+            mail_password=_read_secret(env, "MAIL_PASSWORD") or None,
+            mail_use_tls=_flag(env.get("MAIL_USE_TLS")),
+            mail_use_ssl=_flag(env.get("MAIL_USE_SSL")),
+            mail_default_sender=env.get("MAIL_DEFAULT_SENDER", "Folio <no-reply@folio.localhost>"),
+            server_name=env.get("SERVER_NAME", "").strip() or None,
+            preferred_url_scheme=scheme,
+            max_content_length=_int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+            log_level=env.get(
+                "LOG_LEVEL", "DEBUG" if folio_env == "development" else "INFO"
+            ).upper(),
+            export_dir=env.get("EXPORT_DIR", "").strip() or str(instance / "exports"),
+            export_ttl_hours=_int(env, "EXPORT_TTL_HOURS", 24),
+            confirm_token_hours=_int(env, "CONFIRM_TOKEN_HOURS", 48),
+            reset_token_hours=_int(env, "RESET_TOKEN_HOURS", 2),
+            posts_per_page=_int(env, "POSTS_PER_PAGE", 10),
+            fanout_batch_size=_int(env, "FANOUT_BATCH_SIZE", 50),
+            cache_timeout=_int(env, "CACHE_TIMEOUT", 300),
+            ratelimit_enabled=_flag(env.get("RATELIMIT_ENABLED"), default=True),
+            login_failure_limit=env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
+            api_rate_limit=env.get("API_RATE_LIMIT", "300 per minute"),
+            jwt_access_minutes=_int(env, "JWT_ACCESS_MINUTES", 15),
+            jwt_refresh_days=_int(env, "JWT_REFRESH_DAYS", 30),
+            cors_origins=cors,
+            task_soft_time_limit=_int(env, "TASK_SOFT_TIME_LIMIT", 120),
+            task_time_limit=_int(env, "TASK_TIME_LIMIT", 150),
+            db_pool_size=_int(env, "DB_POOL_SIZE", 5),
+            proxy_hops=_int(env, "PROXY_HOPS", 0),
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        """The mapping handed to `app.config`; extensions read their own keys from here."""
+        is_prod = self.env == "production"
+        engine_options: dict[str, Any] = {"pool_pre_ping": True}
+        if not self.database_url.startswith("sqlite"):
+            engine_options.update(pool_size=self.db_pool_size, max_overflow=self.db_pool_size)
+        config: dict[str, Any] = {
+            "FOLIO_ENV": self.env,
+            "DEBUG": self.debug,
+            "TESTING": self.env == "test",
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "REDIS_URL": self.redis_url,
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "PREFERRED_URL_SCHEME": self.preferred_url_scheme,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": is_prod,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": is_prod,
+            "MAIL_BACKEND": self.mail_backend,
+            "MAIL_SERVER": self.mail_server,
+            "MAIL_PORT": self.mail_port,
+            "MAIL_USERNAME": self.mail_username,
+            "MAIL_PASSWORD": self.mail_password,
+            "MAIL_USE_TLS": self.mail_use_tls,
+            "MAIL_USE_SSL": self.mail_use_ssl,
+            "MAIL_DEFAULT_SENDER": self.mail_default_sender,
+            "LOG_LEVEL": self.log_level,
+            "EXPORT_DIR": self.export_dir,
+            "EXPORT_TTL_HOURS": self.export_ttl_hours,
+            "CONFIRM_TOKEN_HOURS": self.confirm_token_hours,
+            "RESET_TOKEN_HOURS": self.reset_token_hours,
+            "POSTS_PER_PAGE": self.posts_per_page,
+            "FANOUT_BATCH_SIZE": self.fanout_batch_size,
+            "CACHE_TYPE": "RedisCache" if self.redis_url else "SimpleCache",
+            "CACHE_REDIS_URL": self.redis_url,
+            "CACHE_KEY_PREFIX": "folio:cache:",
+            "CACHE_DEFAULT_TIMEOUT": self.cache_timeout,
+            "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_KEY_PREFIX": "folio:limits",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "LOGIN_FAILURE_LIMIT": self.login_failure_limit,
+            "API_RATE_LIMIT": self.api_rate_limit,
+            "JWT_ACCESS_MINUTES": self.jwt_access_minutes,
+            "JWT_REFRESH_DAYS": self.jwt_refresh_days,
+            "CORS_ORIGINS": self.cors_origins,
+            "PROXY_HOPS": self.proxy_hops,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "CELERY": self.celery_config(),
+        }
+        if self.server_name:
+            config["SERVER_NAME"] = self.server_name
+        return config
+
+    def celery_config(self) -> dict[str, Any]:
+        """Only Celery's own settings: the rest of the Flask config stays out of the worker."""
+        config: dict[str, Any] = {
+            "broker_url": self.redis_url or "memory://",
+            "result_backend": None,
+            "task_ignore_result": True,
+            "task_always_eager": self.tasks_eager,
+            "task_eager_propagates": self.env == "test",
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "task_soft_time_limit": self.task_soft_time_limit,
+            "task_time_limit": self.task_time_limit,
+            "task_default_queue": "folio",
+            "broker_connection_retry_on_startup": True,
+            "broker_transport_options": {"visibility_timeout": 3600},
+            "worker_hijack_root_logger": False,
+            "timezone": "UTC",
+        }
+        if self.tasks_eager:
+            # No broker: the web process runs tasks itself, so it needs their code loaded by name.
+            config["imports"] = ("folio_worker.tasks",)
+        return config

@@ -1,0 +1,1 @@
+"""Domain services: the business rules, called by web views, API endpoints and worker tasks."""

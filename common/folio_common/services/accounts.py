@@ -1,0 +1,305 @@
+"""Accounts: registration, confirmation, log-in checks, passwords, email changes, roles.
+
+Functions add to the session and flush; the caller (a view, an API endpoint, a task) commits,
+which is also when any task they enqueued is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, or_, update
+
+from folio_common.extensions import db
+from folio_common.models import AccountToken, RefreshToken, Role, TokenPurpose, User, utcnow
+from folio_common.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from folio_common.queue import enqueue
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
+DEFAULT_ROLE = Role.AUTHOR
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be honoured; `field` names the input at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class TokenError(AccountError):
+    """A link that is malformed, expired, already used or meant for something else."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def find_user(identifier: str) -> User | None:
+    """The user whose username (any case) or email is `identifier`."""
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    return db.session.execute(
+        db.select(User).where(
+            or_(
+                func.lower(User.username) == identifier.lower(),
+                User.email == normalise_email(identifier),
+            )
+        )
+    ).scalar_one_or_none()
+
+
+def username_taken(username: str) -> bool:
+    found = db.session.execute(
+        db.select(User.id).where(func.lower(User.username) == username.strip().lower())
+    ).first()
+    return found is not None
+
+
+def email_taken(email: str) -> bool:
+    found = db.session.execute(
+        db.select(User.id).where(User.email == normalise_email(email))
+    ).first()
+    return found is not None
+
+
+def register_user(
+    username: str,
+    email: str,
+    password: str,
+    *,
+    role: Role = DEFAULT_ROLE,
+    confirmed: bool = False,
+    send_confirmation: bool = True,
+) -> User:
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError(
+            "Usernames are 3 to 32 letters, digits or underscores.", field="username"
+        )
+    validate_password(password)
+    if username_taken(username):
+        raise AccountError("That username is taken.", field="username")
+    if email_taken(email):
+        raise AccountError("An account with that email already exists.", field="email")
+    user = User(
+        username=username,
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        role=role,
+        confirmed_at=utcnow() if confirmed else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    if send_confirmation and not confirmed:
+        enqueue("folio.send_confirmation_email", user.id)
+    return user
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The user if the password matches; None otherwise (same cost whether or not they exist)."""
+    user = find_user(identifier)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    return user
+
+
+def ensure_admin(username: str, email: str, password: str) -> tuple[User, bool]:
+    """Create a confirmed admin, or make the existing account with that username one."""
+    validate_password(password)
+    user = find_user(username)
+    if user is None:
+        return (
+            register_user(username, email, password, role=Role.ADMIN, confirmed=True),
+            True,
+        )
+    user.role = Role.ADMIN
+    user.active = True
+    user.confirmed_at = user.confirmed_at or utcnow()
+    user.password_hash = hash_password(password)
+    return user, False
+
+
+# --- signed, single-use tokens -------------------------------------------------------------
+
+
+def _serializer(purpose: TokenPurpose) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"folio.{purpose.value}")
+
+
+def _token_lifetime(purpose: TokenPurpose) -> timedelta:
+    hours = (
+        current_app.config["RESET_TOKEN_HOURS"]
+        if purpose == TokenPurpose.RESET
+        else current_app.config["CONFIRM_TOKEN_HOURS"]
+    )
+    return timedelta(hours=hours)
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: TokenPurpose, new_email: str | None = None) -> str:
+    """A signed token for a link; only its hash is stored, so a database leak reveals no links."""
+    nonce = secrets.token_urlsafe(24)
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_hash(nonce),
+            new_email=new_email,
+            expires_at=utcnow() + _token_lifetime(purpose),
+        )
+    )
+    db.session.flush()
+    return _serializer(purpose).dumps({"u": user.id, "n": nonce})
+
+
+def consume_token(token: str, purpose: TokenPurpose) -> AccountToken:
+    """Check a token from a link and mark it used; raises TokenError when it is not valid."""
+    max_age = int(_token_lifetime(purpose).total_seconds())
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise TokenError("This link has expired. Please ask for a new one.") from exc
+    except BadSignature as exc:
+        raise TokenError("This link is not valid.") from exc
+    if not isinstance(payload, dict) or "n" not in payload or "u" not in payload:
+        raise TokenError("This link is not valid.")
+    record = db.session.execute(
+        db.select(AccountToken).where(
+            AccountToken.token_hash == _hash(str(payload["n"])),
+            AccountToken.purpose == purpose,
+            AccountToken.user_id == payload["u"],
+        )
+    ).scalar_one_or_none()
+    if record is None:
+        raise TokenError("This link is not valid.")
+    if record.used_at is not None:
+        raise TokenError("This link has already been used.")
+    if record.expires_at <= utcnow():
+        raise TokenError("This link has expired. Please ask for a new one.")
+    record.used_at = utcnow()
+    return record
+
+
+def confirm_email(token: str) -> User:
+    record = consume_token(token, TokenPurpose.CONFIRM)
+    user = db.session.get(User, record.user_id)
+    if user is None:
+        raise TokenError("This link is not valid.")
+    user.confirmed_at = user.confirmed_at or utcnow()
+    return user
+
+
+def resend_confirmation(user: User) -> None:
+    if not user.is_confirmed:
+        enqueue("folio.send_confirmation_email", user.id)
+
+
+# --- passwords and sessions ------------------------------------------------------------------
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every web session and API refresh token the user holds."""
+    user.session_version += 1
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address belongs to an active account; silent otherwise."""
+    user = db.session.execute(
+        db.select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+    if user is not None and user.active:
+        enqueue("folio.send_password_reset_email", user.id)
+
+
+def reset_password(token: str, new_password: str) -> User:
+    validate_password(new_password)
+    record = consume_token(token, TokenPurpose.RESET)
+    user = db.session.get(User, record.user_id)
+    if user is None:
+        raise TokenError("This link is not valid.")
+    user.password_hash = hash_password(new_password)
+    # Following a mailed link proves the address, too.
+    user.confirmed_at = user.confirmed_at or utcnow()
+    end_all_sessions(user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("Your current password is not correct.", field="current_password")
+    validate_password(new_password)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+
+
+def request_email_change(user: User, new_email: str, password: str) -> None:
+    """Mail a confirmation link to the new address; the change happens when it is followed."""
+    if not verify_password(user.password_hash, password):
+        raise AccountError("Your password is not correct.", field="password")
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise AccountError("That is already your email address.", field="email")
+    if email_taken(new_email):
+        raise AccountError("An account with that email already exists.", field="email")
+    enqueue("folio.send_email_change_email", user.id, new_email)
+
+
+def confirm_email_change(token: str) -> User:
+    record = consume_token(token, TokenPurpose.CHANGE_EMAIL)
+    user = db.session.get(User, record.user_id)
+    if user is None or record.new_email is None:
+        raise TokenError("This link is not valid.")
+    if email_taken(record.new_email):
+        raise TokenError("Another account has taken that email address meanwhile.")
+    user.email = record.new_email
+    user.confirmed_at = utcnow()
+    return user
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+def set_role(user: User, role: Role) -> None:
+    user.role = Role(role)
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+
+
+def delete_expired_tokens() -> int:
+    """Remove account and refresh tokens past their expiry; returns how many went."""
+    now = utcnow()
+    removed = 0
+    for model in (AccountToken, RefreshToken):
+        result = db.session.execute(db.delete(model).where(model.expires_at < now))
+        removed += result.rowcount or 0
+    return removed

@@ -1,0 +1,56 @@
+"""Comments on published posts, and who may remove them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from folio_common.extensions import db
+from folio_common.models import Comment, Permission, Post, User
+from folio_common.services import content_cache
+
+MAX_COMMENT_LENGTH = 5000
+
+
+class CommentError(ValueError):
+    def __init__(self, message: str, field: str | None = "body") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def add_comment(post: Post, author: User, body: str) -> Comment:
+    body = body.strip()
+    if not body:
+        raise CommentError("A comment cannot be empty.")
+    if len(body) > MAX_COMMENT_LENGTH:
+        raise CommentError(f"Comments can be at most {MAX_COMMENT_LENGTH} characters.")
+    if not post.is_published:
+        raise CommentError("Comments open once a post is published.", field=None)
+    if not author.can(Permission.COMMENT):
+        raise CommentError("Confirm your email address before commenting.", field=None)
+    comment = Comment(post=post, author=author, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    content_cache.invalidate()
+    return comment
+
+
+def can_delete(comment: Comment, user: User | None) -> bool:
+    if user is None or not user.active:
+        return False
+    return user.id in (comment.author_id, comment.post.author_id) or user.is_admin
+
+
+def delete_comment(comment: Comment) -> None:
+    db.session.delete(comment)
+    db.session.flush()
+    content_cache.invalidate()
+
+
+def comments_for(post: Post):  # noqa: ANN201 - a Select of Comment
+    return (
+        select(Comment)
+        .where(Comment.post_id == post.id)
+        .options(selectinload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    )

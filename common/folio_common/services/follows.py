@@ -1,0 +1,57 @@
+"""Readers following authors."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from folio_common.extensions import db
+from folio_common.models import Follow, Role, User
+
+
+class FollowError(ValueError):
+    pass
+
+
+def is_following(follower: User, author: User) -> bool:
+    return db.session.get(Follow, (follower.id, author.id)) is not None
+
+
+def follow(follower: User, author: User) -> bool:
+    """Start following; False if already following. Idempotent."""
+    if follower.id == author.id:
+        raise FollowError("You cannot follow yourself.")
+    if author.role not in (Role.AUTHOR, Role.ADMIN):
+        raise FollowError("Only authors can be followed.")
+    if is_following(follower, author):
+        return False
+    db.session.add(Follow(follower_id=follower.id, author_id=author.id))
+    db.session.flush()
+    return True
+
+
+def unfollow(follower: User, author: User) -> bool:
+    existing = db.session.get(Follow, (follower.id, author.id))
+    if existing is None:
+        return False
+    db.session.delete(existing)
+    db.session.flush()
+    return True
+
+
+def follower_count(author: User) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Follow).where(Follow.author_id == author.id)
+    ).scalar_one()
+
+
+def follower_ids(author_id: int, *, after_id: int = 0, limit: int = 100) -> list[int]:
+    """Follower ids in ascending order, a page at a time (for batched fan-out)."""
+    return list(
+        db.session.execute(
+            select(Follow.follower_id)
+            .join(User, User.id == Follow.follower_id)
+            .where(Follow.author_id == author_id, Follow.follower_id > after_id, User.active)
+            .order_by(Follow.follower_id)
+            .limit(limit)
+        ).scalars()
+    )

@@ -1,0 +1,108 @@
+"""Fixtures shared by every tier: `app`, `client`, `runner`, `auth`, and a fresh database.
+
+The fast tier runs on a SQLite file per test with tasks eager and mail to the console;
+tests/integration overrides `app_settings` to use real Postgres, Redis, worker and SMTP.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from folio_common.config import Settings
+from folio_common.extensions import db
+from folio_web import create_app
+from tests.factories import DEFAULT_PASSWORD
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def test_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "FOLIO_ENV": "test",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'folio.sqlite3'}",
+        "EXPORT_DIR": str(tmp_path / "exports"),
+        "MAIL_BACKEND": "console",
+        "SERVER_NAME": "folio.test",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def app_env(tmp_path: Path) -> dict[str, str]:
+    """The environment the app is built from; override or extend it in a tier's conftest."""
+    return test_env(tmp_path)
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, object]:
+    """Flask config applied after the settings, e.g. {"WTF_CSRF_ENABLED": False}."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    app_env: dict[str, str], app_overrides: dict[str, object], tmp_path: Path
+) -> Iterator[Flask]:
+    settings = Settings.from_env(app_env, instance_path=str(tmp_path))
+    app = create_app(settings, **app_overrides)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    """An app context for tests that use services or factories directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token from the form at `path`, as a browser would submit it."""
+    page = client.get(path)
+    match = CSRF_PATTERN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token in the form at {path} (status {page.status_code})"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, identifier: str, password: str = DEFAULT_PASSWORD, remember: bool = False):
+        token = csrf_token(self._client, "/auth/login")
+        data = {"identifier": identifier, "password": password, "csrf_token": token}
+        if remember:
+            data["remember"] = "y"
+        return self._client.post("/auth/login", data=data)
+
+    def logout(self):
+        token = csrf_token(self._client, "/account/")
+        return self._client.post("/auth/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)

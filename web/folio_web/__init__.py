@@ -1,0 +1,120 @@
+"""Folio's web application: `create_app()` builds it in named steps."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from folio_common.app import configure_app
+from folio_common.config import Settings
+from folio_common.extensions import db
+from folio_common.logging import request_id_var
+from folio_web.extensions import csrf, limiter, login_manager
+
+request_log = logging.getLogger("folio.request")
+
+# Accept a caller's request id only when it looks like one, so logs cannot be forged.
+_MAX_REQUEST_ID = 128
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    configure_app(app, settings, **overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_shell_context(app)
+    if app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=app.config["PROXY_HOPS"],
+            x_proto=app.config["PROXY_HOPS"],
+            x_host=app.config["PROXY_HOPS"],
+        )
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import folio_web.security  # noqa: F401 - registers the user loader
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from folio_web.errors import register_error_handlers
+    from folio_web.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    register_error_handlers(app)
+    for module_name in _FEATURE_BLUEPRINTS:
+        module = __import__(f"folio_web.{module_name}", fromlist=["bp"])
+        app.register_blueprint(module.bp)
+
+
+# Feature blueprints, each a package exposing `bp`; registered in this order.
+_FEATURE_BLUEPRINTS: tuple[str, ...] = ()
+
+
+def _incoming_request_id() -> str:
+    candidate = request.headers.get("X-Request-ID", "").strip()
+    if candidate and len(candidate) <= _MAX_REQUEST_ID and candidate.isprintable():
+        return candidate
+    return uuid.uuid4().hex
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def start_request() -> None:
+        g.request_started = time.perf_counter()
+        g.request_id = _incoming_request_id()
+        g.request_id_token = request_id_var.set(g.request_id)
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        started = g.get("request_started")
+        user_id = current_user.get_id() if current_user and not current_user.is_anonymous else None
+        request_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)
+                if started
+                else None,
+                "remote_addr": request.remote_addr,
+                "user_id": user_id,
+                "bytes": response.calculate_content_length(),
+            },
+        )
+        return response
+
+    @app.teardown_request
+    def end_request(_exc: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from folio_web.templating import register
+
+    register(app)
+
+
+def register_shell_context(app: Flask) -> None:
+    from folio_common import models
+
+    @app.shell_context_processor
+    def shell_context() -> dict[str, object]:
+        return {"db": db, "models": models}

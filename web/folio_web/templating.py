@@ -1,0 +1,35 @@
+"""Jinja helpers: fingerprinted static URLs and dates."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, url_for
+
+
+@cache
+def _fingerprint(static_folder: str, filename: str) -> str:
+    path = Path(static_folder) / filename
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "missing"
+
+
+def register(app: Flask) -> None:
+    @app.template_global()
+    def asset_url(filename: str) -> str:
+        """Static URL carrying a content hash, so nginx can let browsers cache it for a year."""
+        version = _fingerprint(str(app.static_folder), filename)
+        return url_for("static", filename=filename, v=version)
+
+    @app.template_filter("date")
+    def format_date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
+        return value.strftime(fmt) if value else ""
+
+    @app.template_filter("isodate")
+    def format_isodate(value: datetime | None) -> str:
+        return value.isoformat() if value else ""
