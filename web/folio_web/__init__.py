@@ -61,7 +61,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 # Feature blueprints, each a package exposing `bp`; registered in this order.
-_FEATURE_BLUEPRINTS: tuple[str, ...] = ()
+_FEATURE_BLUEPRINTS: tuple[str, ...] = ("auth", "account", "exports", "blog", "admin")
 
 
 def _incoming_request_id() -> str:

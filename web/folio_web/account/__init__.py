@@ -1,0 +1,5 @@
+"""Account pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("account", __name__)

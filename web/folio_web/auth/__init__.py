@@ -1,0 +1,5 @@
+"""Auth pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

@@ -1,0 +1,5 @@
+"""Blog pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("blog", __name__)

@@ -1,0 +1,5 @@
+"""Exports pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__)
