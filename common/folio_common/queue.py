@@ -40,6 +40,9 @@ class Queue:
         celery.set_default()
         app.extensions["celery"] = celery
         self.celery = celery
+        if celery.conf.task_always_eager:
+            # A producer never imports `imports` by itself; eager mode needs the task code here.
+            celery.loader.import_default_modules()
         return celery
 
 
