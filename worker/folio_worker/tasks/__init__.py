@@ -1,0 +1,1 @@
+"""Task modules, by concern; importing this package registers every task."""
