@@ -97,6 +97,7 @@ class Settings:
     task_time_limit: int
     db_pool_size: int
     proxy_hops: int
+    page_cache: bool
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -214,6 +215,8 @@ class Settings:
             task_time_limit=_int(env, "TASK_TIME_LIMIT", 150),
             db_pool_size=_int(env, "DB_POOL_SIZE", 5),
             proxy_hops=_int(env, "PROXY_HOPS", 0),
+            # Off in tests by default: factories write rows without invalidating the cache.
+            page_cache=_flag(env.get("PAGE_CACHE"), default=folio_env != "test"),
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -267,6 +270,7 @@ class Settings:
             "JWT_REFRESH_DAYS": self.jwt_refresh_days,
             "CORS_ORIGINS": self.cors_origins,
             "PROXY_HOPS": self.proxy_hops,
+            "PAGE_CACHE_ENABLED": self.page_cache,
             "WTF_CSRF_TIME_LIMIT": None,
             "CELERY": self.celery_config(),
         }

@@ -1,0 +1,41 @@
+"""Whole-page caching for anonymous visitors, in Redis through Flask-Caching.
+
+A cached page's key holds the content version (folio_common.services.content_cache), so any
+change to posts, comments or tags makes every cached page stale at once. Signed-in users, and
+anyone with a flash message waiting, always get a fresh render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from flask import Response, current_app, request, session
+from flask_login import current_user
+
+from folio_common.extensions import cache
+from folio_common.services import content_cache
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _bypass() -> bool:
+    return current_user.is_authenticated or bool(session.get("_flashes")) or not cache_enabled()
+
+
+def cache_enabled() -> bool:
+    return bool(current_app.config["PAGE_CACHE_ENABLED"])
+
+
+def _key() -> str:
+    return f"page:{content_cache.current_version()}:{request.full_path}"
+
+
+def _cacheable(response: Response) -> bool:
+    # Only plain successful pages: never errors, redirects, or anything setting a cookie.
+    return response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
+def cached_page(view: Callable[P, R]) -> Callable[P, R]:
+    return cache.cached(key_prefix=_key, unless=_bypass, response_filter=_cacheable)(view)
