@@ -1,1 +1,5 @@
-"""Task modules, by concern; importing this package registers every task."""
+"""Task modules, by concern; importing this package registers every task with Celery."""
+
+from folio_worker.tasks import exports, mail, maintenance, posts
+
+__all__ = ["exports", "mail", "maintenance", "posts"]
