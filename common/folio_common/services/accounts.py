@@ -228,6 +228,11 @@ def end_all_sessions(user: User) -> None:
     )
 
 
+def end_web_sessions(user: User) -> None:
+    """Invalidate the user's web sessions and remember cookies; API refresh tokens stay valid."""
+    user.session_version += 1
+
+
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address belongs to an active account; silent otherwise."""
     user = db.session.execute(
@@ -280,6 +285,24 @@ def confirm_email_change(token: str) -> User:
     user.email = record.new_email
     user.confirmed_at = utcnow()
     return user
+
+
+PROFILE_NAME_MAX = 64
+PROFILE_BIO_MAX = 500
+
+
+def update_profile(user: User, display_name: str | None, bio: str | None) -> None:
+    """Set the public name and bio; blank values clear them."""
+    display_name = (display_name or "").strip() or None
+    bio = (bio or "").strip() or None
+    if display_name and len(display_name) > PROFILE_NAME_MAX:
+        raise AccountError(
+            f"Display names are at most {PROFILE_NAME_MAX} characters.", field="display_name"
+        )
+    if bio and len(bio) > PROFILE_BIO_MAX:
+        raise AccountError(f"Bios are at most {PROFILE_BIO_MAX} characters.", field="bio")
+    user.display_name = display_name
+    user.bio = bio
 
 
 # --- administration ---------------------------------------------------------------------------

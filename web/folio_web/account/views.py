@@ -1,0 +1,143 @@
+"""Routes of /account: what a signed-in user can see and change about their own account."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user
+from sqlalchemy.exc import IntegrityError
+
+from folio_common.extensions import db
+from folio_common.models import User
+from folio_common.services import accounts
+from folio_common.services.accounts import AccountError, TokenError
+from folio_web.account import bp
+from folio_web.account.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, ProfileForm
+from folio_web.auth.forms import attach_error
+from folio_web.auth.views import link_invalid
+from folio_web.throttling import (
+    note_login_failure,
+    throttle_login_failures,
+    throttle_resend_confirmation,
+)
+
+
+def _signed_in_user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _signed_in_username() -> str:
+    return _signed_in_user().username
+
+
+# Pages that check the current password count wrong guesses like the log-in form does: a
+# borrowed session must not become a way to guess the password without limit.
+_throttle_password_checks = throttle_login_failures(_signed_in_username)
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    return render_template("account/index.html", user=_signed_in_user(), button=ButtonForm())
+
+
+@bp.post("/confirm/resend")
+@login_required
+@throttle_resend_confirmation
+def resend_confirmation() -> ResponseReturnValue:
+    user = _signed_in_user()
+    if user.is_confirmed:
+        flash("Your email address is already confirmed.", "info")
+    else:
+        accounts.resend_confirmation(user)
+        db.session.commit()
+        flash(f"We have sent a new confirmation link to {user.email}.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@_throttle_password_checks
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = _signed_in_user()
+        try:
+            accounts.change_password(user, form.current_password.data, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            if exc.field == "current_password":
+                note_login_failure()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            # The change ended every session, this one too; sign this browser back in with the
+            # new session version, keeping a remember-me cookie if it had one.
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=remember_cookie in request.cookies)
+            flash(
+                "Your password is changed. Other browsers and devices have been logged out.",
+                "success",
+            )
+            return redirect(url_for("account.index"))
+    return render_template("account/password.html", form=form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@_throttle_password_checks
+def change_email() -> ResponseReturnValue:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        user = _signed_in_user()
+        try:
+            accounts.request_email_change(user, form.email.data, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            if exc.field == "password":
+                note_login_failure()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                f"We have sent a link to {accounts.normalise_email(form.email.data)}. Your "
+                "address changes when you follow it; until then we keep using the current one.",
+                "success",
+            )
+            return redirect(url_for("account.index"))
+    return render_template("account/email.html", form=form, user=_signed_in_user())
+
+
+@bp.get("/email/<token>")
+def confirm_email_change(token: str) -> ResponseReturnValue:
+    # Works without a session: the signed, single-use token is the proof, and people often open
+    # the mail on another device.
+    try:
+        user = accounts.confirm_email_change(token)
+        db.session.commit()
+    except TokenError as exc:
+        db.session.rollback()
+        return link_invalid(str(exc))
+    except IntegrityError:
+        db.session.rollback()
+        return link_invalid("Another account has taken that email address meanwhile.")
+    flash(f"Your email address is now {user.email}.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> ResponseReturnValue:
+    user = _signed_in_user()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(user, form.display_name.data, form.bio.data)
+            db.session.commit()
+        except AccountError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("account.index"))
+    return render_template("account/profile.html", form=form)

@@ -1,0 +1,154 @@
+"""Routes of /auth: every change of state is a POST carrying a CSRF token."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+
+from folio_common.extensions import db
+from folio_common.services import accounts
+from folio_common.services.accounts import AccountError, TokenError
+from folio_web.auth import bp
+from folio_web.auth.forms import (
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    attach_error,
+)
+from folio_web.security import safe_next
+from folio_web.throttling import (
+    form_value,
+    note_login_failure,
+    throttle_login_failures,
+    throttle_registrations,
+    throttle_reset_requests,
+)
+
+BAD_CREDENTIALS = "That username or email and password do not match an account."
+INACTIVE_ACCOUNT = (
+    "This account has been deactivated, so it cannot log in. "
+    "Please contact the site's administrators if you think this is a mistake."
+)
+
+
+def link_invalid(message: str, retry_endpoint: str | None = None) -> ResponseReturnValue:
+    """The page for a mailed link that cannot be used (expired, used, or tampered with)."""
+    retry_url = url_for(retry_endpoint) if retry_endpoint else None
+    page = render_template("auth/link_invalid.html", message=message, retry_url=retry_url)
+    return page, 400
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@throttle_registrations
+def register() -> ResponseReturnValue:
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(form.username.data, form.email.data, form.password.data)
+            db.session.commit()
+        except AccountError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        except IntegrityError:
+            # Someone took the name or address between our check and the insert.
+            db.session.rollback()
+            form.form_errors.append("That username or email address was just taken.")
+        else:
+            login_user(user)
+            flash(
+                "Welcome to Folio! Please check your email: we have sent you a link "
+                "that confirms your address. Until then you can read but not write or comment.",
+                "success",
+            )
+            return redirect(url_for("account.index"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str) -> ResponseReturnValue:
+    # A GET may use this token up: following the mailed link is the whole point, and all it can
+    # do is confirm the address the link was sent to.
+    try:
+        accounts.confirm_email(token)
+    except TokenError as exc:
+        db.session.rollback()
+        return link_invalid(str(exc))
+    db.session.commit()
+    flash("Thank you: your email address is confirmed.", "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("account.index"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@throttle_login_failures(form_value("identifier"))
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(safe_next())
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.identifier.data, form.password.data)
+        if user is None:
+            note_login_failure()
+            form.form_errors.append(BAD_CREDENTIALS)
+        elif not user.active:
+            form.form_errors.append(INACTIVE_ACCOUNT)
+        else:
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(safe_next())
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        # A new session version makes this session, and any copy of its cookie, worthless.
+        accounts.end_web_sessions(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@throttle_reset_requests
+def reset_request() -> ResponseReturnValue:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address has an account: nothing to enumerate.
+        hours = current_app.config["RESET_TOKEN_HOURS"]
+        flash(
+            "If that address belongs to an account, we have sent it a link to choose a new "
+            f"password. The link works for {hours} hours.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except TokenError as exc:
+            db.session.rollback()
+            return link_invalid(str(exc), retry_endpoint="auth.reset_request")
+        except AccountError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password is changed, and every session has been logged out.", "success")
+            flash("Please log in with your new password.", "info")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
