@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, String, func
+from sqlalchemy import Enum, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from folio_common.models.base import Base, utcnow
@@ -50,7 +50,7 @@ class Follow(Base):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_username_lower", func.lower("username"), unique=True),)
+    __table_args__ = (Index("uq_users_username_lower", func.lower(text("username")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(32))
