@@ -299,3 +299,10 @@ def apply_search(query: Select[tuple[Post]], q: str) -> Select[tuple[Post]]:
         pattern = f"%{word.replace('%', '').replace('_', '')}%"
         query = query.where(or_(Post.title.ilike(pattern), Post.body_markdown.ilike(pattern)))
     return query
+
+
+def find_author(username: str) -> User | None:
+    """The user whose username is `username` in any case (author pages are addressed by it)."""
+    return db.session.execute(
+        select(User).where(func.lower(User.username) == username.strip().lower())
+    ).scalar_one_or_none()

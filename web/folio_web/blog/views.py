@@ -1,0 +1,302 @@
+"""Blog pages: reading (index, posts, tags, authors, search) and writing (posts, comments, follows).
+
+Views translate between HTTP and the services: the services validate and flush, the view commits
+on success and rolls back on failure, so a failed request leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
+from flask_wtf import FlaskForm
+from sqlalchemy import Select
+
+from folio_common.extensions import db
+from folio_common.models import Comment, Permission, Post, PostStatus, Role, User
+from folio_common.services import comments, follows, posts
+from folio_common.services.comments import CommentError
+from folio_common.services.follows import FollowError
+from folio_common.services.posts import PostError
+from folio_web.blog import bp
+from folio_web.blog.forms import CommentForm, PostForm
+from folio_web.security import is_safe_next, permission_required
+
+# Larger page numbers only produce empty pages; capping them keeps the OFFSET a sane integer.
+MAX_PAGE = 10_000
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _viewer() -> User | None:
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _me() -> User:
+    """The signed-in user, for views already guarded by a login or permission decorator."""
+    user = _viewer()
+    if user is None:  # pragma: no cover - the decorators send anonymous visitors away first
+        abort(401)
+    return user
+
+
+def _page_number() -> int:
+    # `type=int` turns "abc" into the default instead of raising; ranges are clamped.
+    page = request.args.get("page", 1, type=int)
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _paginate(query: Select[tuple[Post]]) -> Pagination:
+    return db.paginate(
+        query,
+        page=_page_number(),
+        per_page=current_app.config["POSTS_PER_PAGE"],
+        error_out=False,
+        count=True,
+    )
+
+
+def _attach_error(form: FlaskForm, error: PostError | CommentError) -> None:
+    """Show a service's error next to the field it names, or above the form."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        form.form_errors.append(str(error))
+    else:
+        field.errors = [*field.errors, str(error)]
+
+
+def _back_to(default: str) -> str:
+    target = request.form.get("next")
+    return target if target and is_safe_next(target) else default
+
+
+def _visible_post_or_404(slug: str) -> Post:
+    """Drafts and scheduled posts look missing to everyone but their author and admins."""
+    post = posts.get_post_by_slug(slug)
+    if post is None or not posts.can_view(post, _viewer()):
+        abort(404)
+    return post
+
+
+def _editable_post_or_abort(slug: str) -> Post:
+    post = _visible_post_or_404(slug)
+    if not posts.can_edit(post, _viewer()):
+        abort(403)
+    return post
+
+
+def _author_or_404(username: str) -> User:
+    author = posts.find_author(username)
+    if author is None:
+        abort(404)
+    return author
+
+
+def _follow_state(author: User) -> dict[str, object]:
+    """What the follow button next to `author` should offer the current visitor."""
+    viewer = _viewer()
+    followable = author.role in (Role.AUTHOR, Role.ADMIN)
+    can_follow = (
+        followable
+        and viewer is not None
+        and viewer.id != author.id
+        and viewer.can(Permission.FOLLOW)
+    )
+    return {
+        "followable": followable,
+        "can_follow": can_follow,
+        "following": can_follow and follows.is_following(viewer, author),  # type: ignore[arg-type]
+        "follower_count": follows.follower_count(author) if followable else 0,
+    }
+
+
+def _status_message(post: Post) -> str:
+    if post.status == PostStatus.PUBLISHED:
+        return f"“{post.title}” is published."
+    if post.status == PostStatus.SCHEDULED and post.publish_at is not None:
+        when = post.publish_at.strftime("%d %b %Y %H:%M UTC")
+        return f"“{post.title}” will be published on {when}."
+    return f"“{post.title}” is saved as a draft."
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    return render_template("blog/index.html", page=_paginate(posts.published_posts()))
+
+
+def _render_post(post: Post, comment_form: CommentForm) -> str:
+    viewer = _viewer()
+    post_comments = db.session.execute(comments.comments_for(post)).scalars().all()
+    return render_template(
+        "blog/post.html",
+        post=post,
+        comments=post_comments,
+        deletable={c.id for c in post_comments if comments.can_delete(c, viewer)},
+        can_edit=posts.can_edit(post, viewer),
+        can_comment=post.is_published and viewer is not None and viewer.can(Permission.COMMENT),
+        comment_form=comment_form,
+        follow=_follow_state(post.author),
+    )
+
+
+@bp.get("/posts/<slug>")
+def post(slug: str) -> ResponseReturnValue:
+    return _render_post(_visible_post_or_404(slug), CommentForm())
+
+
+@bp.get("/tags")
+def tags() -> ResponseReturnValue:
+    return render_template("blog/tags.html", tags=posts.tags_with_counts())
+
+
+@bp.get("/tags/<slug>")
+def tag(slug: str) -> ResponseReturnValue:
+    found = posts.get_tag(slug)
+    if found is None:
+        abort(404)
+    page = _paginate(posts.published_posts(tag=found.slug))
+    return render_template("blog/tag.html", tag=found, page=page)
+
+
+@bp.get("/authors/<username>")
+def author(username: str) -> ResponseReturnValue:
+    found = _author_or_404(username)
+    viewer = _viewer()
+    # Authors see their own drafts and scheduled posts here; so do admins, as on the post page.
+    own = viewer is not None and (viewer.id == found.id or viewer.is_admin)
+    page = _paginate(posts.posts_by_author(found, include_unpublished=own))
+    return render_template(
+        "blog/author.html", author=found, page=page, own=own, follow=_follow_state(found)
+    )
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    q = " ".join(request.args.get("q", "").split())
+    page = _paginate(posts.published_posts(q=q)) if q else None
+    return render_template("blog/search.html", q=q, page=page)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+@bp.route("/write", methods=["GET", "POST"])
+@permission_required(Permission.WRITE)
+def write() -> ResponseReturnValue:
+    form = PostForm()
+    if form.validate_on_submit():
+        try:
+            new_post = posts.create_post(
+                _me(),
+                form.title.data or "",
+                form.body.data or "",
+                tags=form.tags.data or "",
+                status=PostStatus(form.status.data),
+                publish_at=form.publish_at_utc(),
+            )
+        except PostError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_status_message(new_post), "success")
+            return redirect(url_for("blog.post", slug=new_post.slug))
+    return render_template("blog/write.html", form=form, post=None)
+
+
+@bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str) -> ResponseReturnValue:
+    post = _editable_post_or_abort(slug)
+    form = PostForm() if request.method == "POST" else PostForm.for_post(post)
+    if form.validate_on_submit():
+        try:
+            posts.update_post(
+                post,
+                title=form.title.data or "",
+                body=form.body.data or "",
+                tags=form.tags.data or "",
+                status=PostStatus(form.status.data),
+                publish_at=form.publish_at_utc(),
+            )
+        except PostError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_status_message(post), "success")
+            return redirect(url_for("blog.post", slug=post.slug))
+    return render_template("blog/write.html", form=form, post=post)
+
+
+@bp.post("/posts/<slug>/delete")
+@login_required
+def delete(slug: str) -> ResponseReturnValue:
+    post = _editable_post_or_abort(slug)
+    title, author_name = post.title, post.author.username
+    posts.delete_post(post)
+    db.session.commit()
+    flash(f"“{title}” is deleted.", "success")
+    return redirect(url_for("blog.author", username=author_name))
+
+
+@bp.post("/posts/<slug>/comments")
+@permission_required(Permission.COMMENT)
+def add_comment(slug: str) -> ResponseReturnValue:
+    post = _visible_post_or_404(slug)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            comment = comments.add_comment(post, _me(), form.body.data or "")
+        except CommentError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your comment is posted.", "success")
+            return redirect(url_for("blog.post", slug=post.slug, _anchor=f"comment-{comment.id}"))
+    return _render_post(post, form)
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(comment_id: int) -> ResponseReturnValue:
+    comment = db.get_or_404(Comment, comment_id)
+    if not comments.can_delete(comment, _viewer()):
+        abort(403)
+    slug = comment.post.slug
+    comments.delete_comment(comment)
+    db.session.commit()
+    flash("The comment is deleted.", "success")
+    return redirect(url_for("blog.post", slug=slug, _anchor="comments"))
+
+
+@bp.post("/authors/<username>/follow")
+@permission_required(Permission.FOLLOW)
+def follow(username: str) -> ResponseReturnValue:
+    found = _author_or_404(username)
+    back = _back_to(url_for("blog.author", username=found.username))
+    try:
+        follows.follow(_me(), found)
+    except FollowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"You follow {found.name}: new posts will reach you by email.", "success")
+    return redirect(back)
+
+
+@bp.post("/authors/<username>/unfollow")
+@permission_required(Permission.FOLLOW)
+def unfollow(username: str) -> ResponseReturnValue:
+    found = _author_or_404(username)
+    follows.unfollow(_me(), found)
+    db.session.commit()
+    flash(f"You no longer follow {found.name}.", "success")
+    return redirect(_back_to(url_for("blog.author", username=found.username)))
