@@ -1,0 +1,152 @@
+# Folio's everyday commands. `make help` lists them.
+#
+# Docker targets run compose.yaml alone (the production stack); `make stack-dev` adds
+# compose.override.yaml. Base images can be swapped through PYTHON_IMAGE, NGINX_IMAGE,
+# POSTGRES_IMAGE and REDIS_IMAGE, read from .offline-images.env when that file exists.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+-include .offline-images.env
+export PYTHON_IMAGE NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE
+
+GIT_SHA := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+REGISTRY ?= local
+TAG ?= $(GIT_SHA)
+# An extra tag for `make push`, e.g. VERSION_TAG=v1.2.0.
+VERSION_TAG ?=
+REVISION ?= $(GIT_SHA)
+export REGISTRY TAG REVISION
+
+COMPOSE ?= docker compose
+STACK := $(COMPOSE) -f compose.yaml
+DEV_STACK := $(COMPOSE) -f compose.yaml -f compose.override.yaml
+IMAGES := folio-web folio-worker folio-nginx
+SEED ?= 1
+WAIT_TIMEOUT ?= 120
+DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile tests/e2e/mailsink/Dockerfile
+
+# uv: the one on PATH, or one installed with pip into a private venv on first use.
+UV_HOME ?= $(HOME)/.local/share/folio-uv
+UV := $(shell command -v uv 2>/dev/null || echo $(UV_HOME)/bin/uv)
+FLASK := $(UV) run --frozen flask --app folio_web.wsgi
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# --- the stack in Docker --------------------------------------------------------------------
+
+.PHONY: require-docker
+require-docker:
+	@command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || { \
+	  echo "No Docker engine answers on this machine, so the container stack cannot start."; \
+	  echo "Run Folio without Docker instead:  make dev   (needs only Python 3.11+)"; \
+	  exit 1; }
+
+.env:
+	@scripts/init-env.sh .env
+
+.PHONY: build
+build: require-docker .env ## Build the web, worker and nginx images (REGISTRY/folio-*:TAG, TAG = git SHA)
+	$(STACK) build
+
+.PHONY: up
+up: build ## Build, start every service, wait until healthy, seed demo data, print the URL
+	@start=$$(date +%s); \
+	$(STACK) up -d --wait --wait-timeout $(WAIT_TIMEOUT) && \
+	echo "all services healthy after $$(( $$(date +%s) - start ))s"
+	@if [ "$(SEED)" = 1 ]; then $(STACK) exec -T web flask --app folio_web.wsgi seed; fi
+	@echo "Folio is up: http://localhost:$$($(STACK) port nginx 8080 | sed 's/.*://')"
+
+.PHONY: stack-dev
+stack-dev: require-docker .env ## The stack with compose.override.yaml: bind-mounted source, reload, console mail
+	$(DEV_STACK) up -d --build --wait --wait-timeout $(WAIT_TIMEOUT)
+	@echo "Folio (development stack) is up: http://localhost:$$($(DEV_STACK) port nginx 8080 | sed 's/.*://')"
+
+.PHONY: down
+down: require-docker ## Stop and remove the containers (data volumes are kept)
+	$(DEV_STACK) down --remove-orphans
+
+.PHONY: logs
+logs: require-docker ## Follow the logs of every service (S=web for one)
+	$(COMPOSE) logs -f --tail 100 $(S)
+
+.PHONY: ps
+ps: require-docker ## Show the services and their health
+	$(COMPOSE) ps -a
+
+.PHONY: migrate
+migrate: require-docker ## Run the database migrations now (one-shot migrate service)
+	$(STACK) run --rm migrate
+
+.PHONY: seed
+seed: require-docker ## Load the demo data into the running stack (idempotent)
+	$(STACK) exec -T web flask --app folio_web.wsgi seed
+
+.PHONY: shell
+shell: require-docker ## Flask shell inside the running web container
+	$(COMPOSE) exec web flask --app folio_web.wsgi shell
+
+.PHONY: psql
+psql: require-docker ## psql on the stack's database
+	$(COMPOSE) exec db sh -c 'psql -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"'
+
+.PHONY: redis-cli
+redis-cli: require-docker ## redis-cli on the stack's Redis
+	$(COMPOSE) exec redis redis-cli
+
+.PHONY: push
+push: require-docker ## Build and push the images: make push REGISTRY=host/ns TAG=... [VERSION_TAG=v1.2.0]
+	@if [ "$(REGISTRY)" = local ]; then echo "set REGISTRY, e.g. make push REGISTRY=registry.example.com/folio"; exit 1; fi
+	$(STACK) build
+	$(STACK) push nginx web worker
+	@if [ -n "$(VERSION_TAG)" ]; then \
+	  for image in $(IMAGES); do \
+	    docker tag $(REGISTRY)/$$image:$(TAG) $(REGISTRY)/$$image:$(VERSION_TAG) && \
+	    docker push -q $(REGISTRY)/$$image:$(VERSION_TAG) || exit 1; \
+	  done; fi
+	@for image in $(IMAGES); do echo "pushed $(REGISTRY)/$$image:$(TAG) $(VERSION_TAG)"; done
+
+.PHONY: registry-test
+registry-test: require-docker ## Push to a throwaway local registry, then start the stack from it in an empty directory
+	scripts/registry-test.sh
+
+# --- without Docker -------------------------------------------------------------------------
+
+$(UV_HOME)/bin/uv:
+	@echo "uv not found: installing it with pip into $(UV_HOME)"
+	python3 -m venv $(UV_HOME)
+	$(UV_HOME)/bin/pip install --quiet uv
+
+.PHONY: uv
+uv: $(if $(shell command -v uv 2>/dev/null),,$(UV_HOME)/bin/uv)
+
+.PHONY: sync
+sync: uv ## Install the workspace and dev tools into .venv (uv sync)
+	$(UV) sync --frozen
+
+.PHONY: dev
+dev: sync ## Run Folio without Docker: SQLite, in-process tasks, mail in the log, on 127.0.0.1:5000
+	@export FOLIO_ENV=development; unset DATABASE_URL REDIS_URL MAIL_BACKEND; \
+	$(FLASK) migrate && $(FLASK) seed && \
+	echo "Folio (development) on http://127.0.0.1:5000" && \
+	exec $(FLASK) run --debug --host 127.0.0.1 --port 5000
+
+.PHONY: test
+test: sync ## Unit and integration tests with coverage (throwaway Postgres/Redis if none answer)
+	scripts/test.sh
+
+.PHONY: e2e
+e2e: sync ## Build the images, start a throwaway stack and run tests/e2e through nginx
+	scripts/e2e.sh
+
+.PHONY: policy
+policy: sync ## Check compose.yaml against the hardening rules
+	$(UV) run --frozen pytest tests/stack -p no:cacheprovider
+
+.PHONY: lint
+lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen hadolint $(DOCKERFILES)

@@ -1,0 +1,183 @@
+"""Fixtures for the end-to-end tier: a running stack reached through nginx only.
+
+`scripts/e2e.sh` (`make e2e`) starts the stack and sets the E2E_* variables; without them
+every test here is skipped, so a plain `pytest` run stays fast.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shlex
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+import requests
+
+T = TypeVar("T")
+
+BASE_URL = os.environ.get("E2E_BASE_URL", "")
+HTTP_URL = os.environ.get("E2E_HTTP_URL", "")
+MAIL_API = os.environ.get("E2E_MAIL_API", "")
+CA_FILE = os.environ.get("E2E_CA_FILE") or True
+COMPOSE = shlex.split(os.environ.get("E2E_COMPOSE", ""))
+
+PASSWORD = "correct horse battery staple 42"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = os.path.dirname(__file__)
+    skip = pytest.mark.skip(reason="needs the running stack: run `make e2e`")
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.e2e)
+            if not BASE_URL:
+                item.add_marker(skip)
+
+
+def wait_until(
+    check: Callable[[], T | None], timeout: float = 30, interval: float = 0.5, what: str = ""
+) -> T:
+    """Call `check` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"gave up after {timeout}s waiting for {what or check}")
+        time.sleep(interval)
+
+
+def csrf_token(page: str) -> str:
+    match = _CSRF.search(page)
+    assert match, "the form carries no csrf_token"
+    return html.unescape(match.group(1) or match.group(2))
+
+
+def compose(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run `docker compose` against the e2e project (to restart a service, say)."""
+    assert COMPOSE, "E2E_COMPOSE is not set"
+    return subprocess.run(  # noqa: S603 - a fixed command line built by scripts/e2e.sh
+        [*COMPOSE, *args], check=True, capture_output=True, text=True, timeout=timeout
+    )
+
+
+class Site(requests.Session):
+    """A browser-like client for the stack: relative paths, TLS checked against the test CA."""
+
+    def __init__(self, base_url: str = BASE_URL) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.verify = CA_FILE
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        if url.startswith("/"):
+            url = self.base_url + url
+        kwargs.setdefault("timeout", 15)
+        return super().request(method, url, *args, **kwargs)
+
+    def submit(
+        self, form_path: str, data: dict[str, Any], action: str | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """GET the page holding a form, then POST it back with its CSRF token."""
+        page = self.get(form_path)
+        assert page.status_code == 200, f"GET {form_path} answered {page.status_code}"
+        return self.post(
+            action or form_path, data={"csrf_token": csrf_token(page.text), **data}, **kwargs
+        )
+
+
+class Mailbox:
+    """The SMTP sink's HTTP view of every mail the stack sent."""
+
+    def messages(self) -> list[dict[str, Any]]:
+        response = requests.get(f"{MAIL_API}/messages", timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def wait_for(self, to: str, subject_contains: str = "", timeout: float = 60) -> dict[str, Any]:
+        def find() -> dict[str, Any] | None:
+            for message in reversed(self.messages()):
+                if to in message["to"] and subject_contains.lower() in message["subject"].lower():
+                    return message
+            return None
+
+        return wait_until(find, timeout=timeout, what=f"a mail to {to}")
+
+
+def link_path(text: str, prefix: str) -> str:
+    """The path of the first link in a mail whose path starts with `prefix`."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s<>\"']*)", text)
+    assert match, f"no {prefix} link in the mail:\n{text}"
+    return match.group(1)
+
+
+@dataclass
+class Account:
+    username: str
+    email: str
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with Site() as session:
+        yield session
+
+
+@pytest.fixture
+def mailbox() -> Mailbox:
+    return Mailbox()
+
+
+def unique_account() -> Account:
+    name = "e2e" + uuid.uuid4().hex[:10]
+    return Account(username=name, email=f"{name}@example.test")
+
+
+def register(site: Site, account: Account) -> requests.Response:
+    return site.submit(
+        "/auth/register",
+        {
+            "username": account.username,
+            "email": account.email,
+            "password": account.password,
+            "password_confirm": account.password,
+        },
+    )
+
+
+def log_in(site: Site, account: Account) -> requests.Response:
+    response = site.submit(
+        "/auth/login", {"identifier": account.username, "password": account.password}
+    )
+    assert response.status_code == 200, response.text[:500]
+    return response
+
+
+@pytest.fixture
+def confirmed_account(mailbox: Mailbox) -> Account:
+    """A new author who registered and followed the link in their confirmation mail."""
+    account = unique_account()
+    with Site() as session:
+        assert register(session, account).status_code == 200
+        mail = mailbox.wait_for(account.email, "confirm")
+        confirmed = session.get(link_path(mail["text"], "/auth/confirm/"))
+        assert confirmed.status_code == 200
+    return account
+
+
+@pytest.fixture
+def author(site: Site, confirmed_account: Account) -> Site:
+    """A logged-in session of a confirmed author."""
+    log_in(site, confirmed_account)
+    site.account = confirmed_account  # type: ignore[attr-defined]
+    return site

@@ -1,0 +1,259 @@
+"""compose.yaml keeps to the stack's hardening rules; read from `docker compose config`.
+
+Every long-running service: non-root, read-only root, all capabilities dropped (added back
+only from an allowlist), no-new-privileges, memory and pids limits, rotated json-file logs,
+`restart: unless-stopped` and a healthcheck. Only nginx publishes a port, on 127.0.0.1 by
+default; db and redis sit on internal networks nginx is not on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Services that run once and exit: no restart policy, no healthcheck.
+ONE_SHOT = {"migrate"}
+# Capabilities a service may add back after dropping ALL; nothing needs any today.
+CAP_ALLOWLIST: dict[str, set[str]] = {}
+FORBIDDEN_HOST_PORTS = {5432, 6379}
+REQUIRED = {"SECRET_KEY": "x" * 40, "POSTGRES_PASSWORD": "policy-test-password"}
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("docker") is None, reason="needs the docker CLI with the compose plugin"
+)
+
+
+def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".env", delete=False) as handle:
+        handle.write("".join(f"{k}={v}\n" for k, v in (env or REQUIRED).items()))
+    env_file = Path(handle.name)
+    try:
+        args = ["docker", "compose", "--env-file", str(env_file)]
+        for name in files:
+            args += ["-f", str(ROOT / name)]
+        result = subprocess.run(  # noqa: S603 - fixed arguments
+            [*args, "config", "--format", "json"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+            env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())},
+        )
+    finally:
+        env_file.unlink()
+    if result.returncode != 0:
+        raise AssertionError(result.stderr)
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def config() -> dict[str, Any]:
+    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0:  # noqa: S607
+        pytest.skip("the docker compose plugin is missing")
+    return compose_config("compose.yaml")
+
+
+@pytest.fixture(scope="module")
+def services(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return config["services"]
+
+
+def dockerfile_user(dockerfile: Path, build_args: dict[str, str]) -> str | None:
+    """The user of the image's final stage, with build arguments filled in."""
+    defaults: dict[str, str] = {}
+    user = None
+    for line in dockerfile.read_text().splitlines():
+        words = line.strip().split()
+        if not words:
+            continue
+        if words[0].upper() == "FROM":
+            user = None
+        elif words[0].upper() == "ARG" and "=" in words[1]:
+            name, value = words[1].split("=", 1)
+            defaults[name] = value
+        elif words[0].upper() == "USER":
+            user = words[1]
+    if user is None:
+        return None
+    values = {**defaults, **{k: str(v) for k, v in build_args.items() if v is not None}}
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: values.get(m.group(1), m.group(0)), user)
+
+
+def effective_user(name: str, services: dict[str, dict[str, Any]]) -> str | None:
+    service = services[name]
+    if service.get("user"):
+        return str(service["user"])
+    builders = [
+        s for s in services.values() if s.get("build") and s.get("image") == service["image"]
+    ]
+    for builder in builders:
+        build = builder["build"]
+        dockerfile = Path(build["context"]) / build["dockerfile"]
+        user = dockerfile_user(dockerfile, build.get("args", {}))
+        if user:
+            return user
+    return None
+
+
+def is_root(user: str | None) -> bool:
+    if user is None:
+        return True
+    name = user.split(":")[0]
+    return name in {"0", "root"} or "$" in name
+
+
+def test_the_stack_has_the_seven_services(services: dict[str, Any]) -> None:
+    assert set(services) == {"nginx", "web", "worker", "beat", "migrate", "db", "redis"}
+
+
+@pytest.mark.parametrize("rule", ["read_only", "cap_drop", "no_new_privileges", "limits", "logs"])
+def test_every_service_is_hardened(services: dict[str, dict[str, Any]], rule: str) -> None:
+    broken = []
+    for name, service in services.items():
+        if rule == "read_only" and service.get("read_only") is not True:
+            broken.append(name)
+        elif rule == "cap_drop":
+            added = set(service.get("cap_add", []))
+            allowed = CAP_ALLOWLIST.get(name, set())
+            if "ALL" not in service.get("cap_drop", []) or not added <= allowed:
+                broken.append(name)
+        elif rule == "no_new_privileges":
+            if "no-new-privileges:true" not in service.get("security_opt", []):
+                broken.append(name)
+        elif rule == "limits":
+            if not service.get("mem_limit") or not service.get("pids_limit"):
+                broken.append(name)
+        elif rule == "logs":
+            logging = service.get("logging", {})
+            options = logging.get("options", {})
+            if logging.get("driver") != "json-file" or not {"max-size", "max-file"} <= set(options):
+                broken.append(name)
+    assert not broken, f"{rule} is missing on: {', '.join(sorted(broken))}"
+
+
+def test_every_service_runs_as_a_non_root_user(services: dict[str, Any]) -> None:
+    rooted = [name for name in services if is_root(effective_user(name, services))]
+    assert not rooted, f"running as root: {rooted}"
+
+
+def test_long_running_services_restart_and_report_health(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        if name in ONE_SHOT:
+            assert service.get("restart", "no") == "no", name
+            continue
+        assert service.get("restart") == "unless-stopped", name
+        check = service.get("healthcheck", {})
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+
+
+def test_only_nginx_publishes_and_only_on_loopback(services: dict[str, Any]) -> None:
+    publishing = {name for name, service in services.items() if service.get("ports")}
+    assert publishing == {"nginx"}
+    for port in services["nginx"]["ports"]:
+        assert port["host_ip"] == "127.0.0.1"
+        assert int(port["published"]) not in FORBIDDEN_HOST_PORTS
+
+
+def test_development_override_publishes_on_loopback_away_from_local_servers() -> None:
+    services = compose_config("compose.yaml", "compose.override.yaml")["services"]
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            assert port.get("host_ip") == "127.0.0.1", name
+            assert int(port["published"]) not in FORBIDDEN_HOST_PORTS, name
+
+
+def test_db_and_redis_are_out_of_nginx_reach(config: dict[str, Any]) -> None:
+    services = config["services"]
+    nginx_networks = set(services["nginx"]["networks"])
+    for name in ("db", "redis"):
+        networks = set(services[name]["networks"])
+        assert not networks & nginx_networks, name
+        assert all(config["networks"][n].get("internal") for n in networks), name
+
+
+def test_app_services_wait_for_the_migration(services: dict[str, Any]) -> None:
+    for name in ("web", "worker", "beat"):
+        condition = services[name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully", name
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_there_is_exactly_one_beat(services: dict[str, Any]) -> None:
+    beats = [name for name, s in services.items() if "beat" in (s.get("command") or [])]
+    assert beats == ["beat"]
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+    schedule = next(a for a in services["beat"]["command"] if a.startswith("--schedule="))
+    mounted = [v["target"] for v in services["beat"].get("volumes", [])]
+    mounted += list(services["beat"].get("tmpfs", []))
+    assert any(schedule.split("=", 1)[1].startswith(m.split(":")[0]) for m in mounted)
+
+
+def _seconds(value: str | int) -> float:
+    if isinstance(value, int | float):
+        return value / 1e9 if value > 10_000 else value  # compose gives nanoseconds
+    parts = re.findall(r"(\d+)(h|m|s)", value)
+    assert parts and "".join(n + u for n, u in parts) == value, value
+    return sum(int(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+
+
+def test_gunicorn_finishes_requests_before_docker_kills_web(services: dict[str, Any]) -> None:
+    web = services["web"]
+    assert int(web["environment"]["GUNICORN_GRACEFUL_TIMEOUT"]) < _seconds(web["stop_grace_period"])
+
+
+def test_worker_shuts_down_warm_within_its_grace_period(services: dict[str, Any]) -> None:
+    worker = services["worker"]
+    assert worker.get("stop_signal", "SIGTERM") == "SIGTERM"
+    assert int(worker["environment"]["TASK_TIME_LIMIT"]) < _seconds(worker["stop_grace_period"])
+
+
+def test_db_checks_health_over_tcp_and_has_shared_memory(services: dict[str, Any]) -> None:
+    db = services["db"]
+    assert "pg_isready" in db["healthcheck"]["test"] and "127.0.0.1" in db["healthcheck"]["test"]
+    assert db.get("shm_size")
+    assert any(v["type"] == "volume" for v in db["volumes"])
+
+
+def test_redis_keeps_its_queue(services: dict[str, Any]) -> None:
+    command = services["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def test_base_images_default_to_the_official_ones(services: dict[str, Any]) -> None:
+    assert services["db"]["image"] == "postgres:17"
+    assert services["redis"]["image"] == "redis:8"
+    assert services["web"]["build"]["args"]["PYTHON_IMAGE"] == "python:3.13-slim"
+    assert services["nginx"]["build"]["args"]["NGINX_IMAGE"].startswith("nginx:1.")
+
+
+def test_missing_secrets_stop_compose_with_a_message() -> None:
+    with pytest.raises(AssertionError, match="SECRET_KEY"):
+        compose_config("compose.yaml", env={"POSTGRES_PASSWORD": "x"})
+    with pytest.raises(AssertionError, match="POSTGRES_PASSWORD"):
+        compose_config("compose.yaml", env={"SECRET_KEY": "x" * 40})
+
+
+def test_secrets_can_come_from_files(tmp_path: Path) -> None:
+    key = tmp_path / "secret_key"
+    key.write_text("k" * 48)
+    password = tmp_path / "db_password"
+    password.write_text("from-a-file")
+    config = compose_config(
+        "compose.yaml",
+        env={"SECRET_KEY_FILE": str(key), "POSTGRES_PASSWORD_FILE": str(password)},
+    )
+    assert config["secrets"]["secret_key"]["file"] == str(key)
+    web = config["services"]["web"]["environment"]
+    assert web["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
+    assert web["DATABASE_PASSWORD_FILE"] == "/run/secrets/db_password"
+    db = config["services"]["db"]["environment"]
+    assert db["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
