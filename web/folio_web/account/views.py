@@ -55,6 +55,23 @@ def resend_confirmation() -> ResponseReturnValue:
     return redirect(url_for("account.index"))
 
 
+def _sign_in_again(user: User) -> None:
+    """After the session version moved on, keep this browser signed in with the new one."""
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    login_user(user, remember=remember_cookie in request.cookies)
+
+
+@bp.post("/sessions/end")
+@login_required
+def end_other_sessions() -> ResponseReturnValue:
+    user = _signed_in_user()
+    accounts.end_all_sessions(user)
+    db.session.commit()
+    _sign_in_again(user)
+    flash("Every other browser, device and API client has been logged out.", "success")
+    return redirect(url_for("account.index"))
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @_throttle_password_checks
@@ -71,10 +88,8 @@ def change_password() -> ResponseReturnValue:
             attach_error(form, exc)
         else:
             db.session.commit()
-            # The change ended every session, this one too; sign this browser back in with the
-            # new session version, keeping a remember-me cookie if it had one.
-            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(user, remember=remember_cookie in request.cookies)
+            # The change ended every session, this one too.
+            _sign_in_again(user)
             flash(
                 "Your password is changed. Other browsers and devices have been logged out.",
                 "success",
