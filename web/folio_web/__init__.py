@@ -58,6 +58,9 @@ def register_blueprints(app: Flask) -> None:
     for module_name in _FEATURE_BLUEPRINTS:
         module = __import__(f"folio_web.{module_name}", fromlist=["bp"])
         app.register_blueprint(module.bp)
+    from folio_web.api import init_api
+
+    init_api(app)
 
 
 # Feature blueprints, each a package exposing `bp`; registered in this order.

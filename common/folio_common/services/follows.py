@@ -55,3 +55,9 @@ def follower_ids(author_id: int, *, after_id: int = 0, limit: int = 100) -> list
             .limit(limit)
         ).scalars()
     )
+
+
+def following_count(follower: User) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Follow).where(Follow.follower_id == follower.id)
+    ).scalar_one()

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from folio_common.extensions import db
+from folio_web.api.problems import http_problem, is_api_request
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if status >= 500:
             db.session.rollback()
+        if is_api_request():
+            return http_problem(error)
         if wants_json():
             body = jsonify(status=status, title=error.name, detail=error.description)
         else:

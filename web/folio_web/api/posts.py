@@ -1,0 +1,199 @@
+"""/api/v1/posts: list, read, write, publish and delete posts, through the posts service."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import Response, abort, url_for
+from flask_jwt_extended import jwt_required
+from flask_smorest import Blueprint
+from sqlalchemy import Select
+
+from folio_common.extensions import db
+from folio_common.models import Permission, Post, PostStatus, Tag, User
+from folio_common.services import posts as post_service
+from folio_web.api.auth import api_user, optional_api_user
+from folio_web.api.problems import fail
+from folio_web.api.responses import (
+    check_if_match,
+    get_or_404,
+    json_response,
+    paginated,
+    requires_json,
+)
+from folio_web.api.schemas import (
+    PostCreateSchema,
+    PostListQuerySchema,
+    PostPageSchema,
+    PostSchema,
+    PostWriteSchema,
+    PublishSchema,
+)
+
+blp = Blueprint("api-posts", __name__, url_prefix="/api/v1/posts", description="Posts")
+BEARER_AUTH = [{"bearerAuth": []}]
+OPTIONAL_BEARER_AUTH = [{}, {"bearerAuth": []}]
+post_schema = PostSchema()
+
+_ORDER = {
+    "newest": (Post.published_at.desc().nulls_last(), Post.created_at.desc(), Post.id.desc()),
+    "oldest": (Post.published_at.asc().nulls_last(), Post.created_at.asc(), Post.id.asc()),
+    "title": (Post.title.asc(), Post.id.asc()),
+}
+
+
+def visible_post(post_id: int, viewer: User | None) -> Post:
+    post = get_or_404(Post, post_id, "No such post.")
+    if not post_service.can_view(post, viewer):
+        abort(404, description="No such post.")
+    return post
+
+
+def _editable_post(post_id: int) -> Post:
+    user = api_user()
+    post = visible_post(post_id, user)
+    if not post_service.can_edit(post, user):
+        abort(403, description="Only the post's author or an admin may change it.")
+    return post
+
+
+def _post_response(post: Post, status: int = 200) -> Response:
+    headers = {}
+    if status == 201:
+        headers["Location"] = url_for("api-posts.get_post", post_id=post.id)
+    return json_response(post_schema.dump(post), status, headers=headers)
+
+
+def _post_error(exc: post_service.PostError) -> NoReturn:
+    db.session.rollback()
+    fail(409 if isinstance(exc, post_service.SlugTaken) else 422, str(exc), field=exc.field)
+
+
+def _list_query(args: dict[str, Any], viewer: User | None) -> Select[tuple[Post]]:
+    status = args["status"]
+    if status == PostStatus.PUBLISHED:
+        query = post_service.published_posts(
+            tag=args.get("tag"), author=args.get("author"), q=args.get("q")
+        )
+    else:
+        if viewer is None:
+            abort(401, description="Sign in to list your unpublished posts.")
+        query = post_service.posts_by_author(viewer, include_unpublished=True).where(
+            Post.status == status
+        )
+        if args.get("tag"):
+            query = query.where(Post.tags.any(Tag.slug == args["tag"]))
+        if args.get("q"):
+            query = post_service.apply_search(query, args["q"])
+    return query.order_by(None).order_by(*_ORDER[args["sort"]])
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(PostListQuerySchema, location="query")
+@blp.response(200, PostPageSchema)
+@blp.doc(security=OPTIONAL_BEARER_AUTH)
+def list_posts(args: dict[str, Any]) -> Response:
+    """Published posts (filter by tag slug, author username, search words), or your own drafts.
+
+    `status=draft` or `status=scheduled` lists the caller's own unpublished posts.
+    """
+    query = _list_query(args, optional_api_user())
+    return paginated(query, post_schema, page=args["page"], per_page=args["per_page"])
+
+
+@blp.route("", methods=["POST"])
+@jwt_required()
+@requires_json()
+@blp.arguments(PostCreateSchema)
+@blp.response(201, PostSchema)
+@blp.doc(security=BEARER_AUTH)
+def create_post(data: dict[str, Any]) -> Response:
+    """Write a post: a draft by default, or published now, or scheduled with `publish_at`."""
+    user = api_user()
+    if not user.can(Permission.WRITE):
+        abort(403, description="Your account may not write posts.")
+    try:
+        post = post_service.create_post(
+            user,
+            data["title"],
+            data["body"],
+            tags=data.get("tags", ()),
+            status=data.get("status", PostStatus.DRAFT),
+            publish_at=data.get("publish_at"),
+            slug=data.get("slug"),
+        )
+    except post_service.PostError as exc:
+        _post_error(exc)
+    db.session.commit()
+    return _post_response(post, 201)
+
+
+@blp.route("/<int:post_id>", methods=["GET"])
+@blp.response(200, PostSchema)
+@blp.doc(security=OPTIONAL_BEARER_AUTH)
+def get_post(post_id: int) -> Response:
+    """A post by id; drafts and scheduled posts only for their author and admins."""
+    return _post_response(visible_post(post_id, optional_api_user()))
+
+
+@blp.route("/by-slug/<string:slug>", methods=["GET"])
+@blp.response(200, PostSchema)
+@blp.doc(security=OPTIONAL_BEARER_AUTH)
+def get_post_by_slug(slug: str) -> Response:
+    """A post by its slug."""
+    post = post_service.get_post_by_slug(slug) if "\x00" not in slug else None
+    if post is None or not post_service.can_view(post, optional_api_user()):
+        abort(404, description="No such post.")
+    return _post_response(post)
+
+
+@blp.route("/<int:post_id>", methods=["PATCH"])
+@jwt_required()
+@requires_json()
+@blp.arguments(PostWriteSchema)
+@blp.response(200, PostSchema)
+@blp.doc(security=BEARER_AUTH)
+def update_post(data: dict[str, Any], post_id: int) -> Response:
+    """Change some fields of a post (its author or an admin). Send `If-Match` to avoid
+    overwriting someone else's change: a stale ETag gets 412."""
+    post = _editable_post(post_id)
+    check_if_match(post_schema.dump(post))
+    try:
+        post_service.update_post(post, **data)
+    except post_service.PostError as exc:
+        _post_error(exc)
+    db.session.commit()
+    return _post_response(post)
+
+
+@blp.route("/<int:post_id>", methods=["DELETE"])
+@jwt_required()
+@blp.response(204)
+@blp.doc(security=BEARER_AUTH)
+def delete_post(post_id: int) -> Response:
+    """Delete a post and its comments (its author or an admin)."""
+    post = _editable_post(post_id)
+    check_if_match(post_schema.dump(post))
+    post_service.delete_post(post)
+    db.session.commit()
+    return Response(status=204)
+
+
+@blp.route("/<int:post_id>/publish", methods=["POST"])
+@jwt_required()
+@requires_json(optional=True)
+@blp.arguments(PublishSchema, required=False)
+@blp.response(200, PostSchema)
+@blp.doc(security=BEARER_AUTH)
+def publish_post(data: dict[str, Any], post_id: int) -> Response:
+    """Publish now, or at `publish_at` (a future time schedules the post)."""
+    post = _editable_post(post_id)
+    publish_at = data.get("publish_at")
+    status = PostStatus.SCHEDULED if publish_at else PostStatus.PUBLISHED
+    if post.status != PostStatus.PUBLISHED:
+        try:
+            post_service.update_post(post, status=status, publish_at=publish_at)
+        except post_service.PostError as exc:
+            _post_error(exc)
+        db.session.commit()
+    return _post_response(post)

@@ -1,0 +1,117 @@
+"""Response helpers shared by the API views: JSON with ETags, pages with Link headers, 415s."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlencode
+
+from flask import Response, abort, current_app, request
+from marshmallow import Schema
+from sqlalchemy import Select
+
+from folio_common.extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Ids in paths are bounded so a huge number is a 404, not a database integer overflow.
+MAX_ID = 2**31 - 1
+
+
+def _serialise(payload: Any) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def etag_of(payload: Any) -> str:
+    return hashlib.sha256(_serialise(payload).encode()).hexdigest()[:32]
+
+
+def json_response(
+    payload: Any,
+    status: int = 200,
+    *,
+    headers: dict[str, str] | None = None,
+    etag: bool = True,
+) -> Response:
+    """JSON with a strong ETag of the representation; If-None-Match on GET gives 304."""
+    response = current_app.response_class(
+        _serialise(payload), status=status, mimetype="application/json"
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    if etag:
+        response.set_etag(etag_of(payload))
+        if request.method in ("GET", "HEAD") and status == 200:
+            response = response.make_conditional(request)
+    return response
+
+
+def check_if_match(current: Any) -> None:
+    """412 when the client's If-Match names another version than `current` (a representation)."""
+    if request.if_match and not request.if_match.contains(etag_of(current)):
+        abort(412, description="The resource has changed since you fetched it; fetch it again.")
+
+
+def _page_url(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return f"{request.base_url}?{urlencode(args, doseq=True)}"
+
+
+def _page_response(
+    items: Sequence[Any], schema: Schema, *, page: int, per_page: int, total: int
+) -> Response:
+    pages = max(1, math.ceil(total / per_page))
+    payload = {
+        "data": schema.dump(items, many=True),
+        "meta": {"page": page, "per_page": per_page, "total": total, "pages": pages},
+    }
+    links = [f'<{_page_url(1)}>; rel="first"', f'<{_page_url(pages)}>; rel="last"']
+    if page > 1:
+        links.append(f'<{_page_url(min(page - 1, pages))}>; rel="prev"')
+    if page < pages:
+        links.append(f'<{_page_url(page + 1)}>; rel="next"')
+    return json_response(payload, headers={"Link": ", ".join(links)})
+
+
+def paginated(query: Select[Any], schema: Schema, *, page: int, per_page: int) -> Response:
+    """One page of a query as {data, meta} with RFC 8288 Link headers."""
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return _page_response(
+        list(result.items), schema, page=page, per_page=per_page, total=result.total or 0
+    )
+
+
+def paginated_list(items: Sequence[Any], schema: Schema, *, page: int, per_page: int) -> Response:
+    start = (page - 1) * per_page
+    return _page_response(
+        items[start : start + per_page], schema, page=page, per_page=per_page, total=len(items)
+    )
+
+
+def get_or_404(model: type[R], ident: int, description: str = "Not found.") -> R:
+    found = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    if found is None:
+        abort(404, description=description)
+    return found
+
+
+def requires_json(*, optional: bool = False) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """415 unless the body is JSON; with `optional`, an empty body is accepted too."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            empty = not request.content_length and not request.get_data(cache=True)
+            if not request.is_json and not (optional and empty):
+                abort(415, description="Send the request body as application/json.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,26 @@
+"""/api/v1/tags: every tag with its number of published posts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from folio_common.services import posts as post_service
+from folio_web.api.responses import paginated_list
+from folio_web.api.schemas import PageQuerySchema, TagPageSchema, TagSchema
+
+blp = Blueprint("api-tags", __name__, url_prefix="/api/v1/tags", description="Tags")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, TagPageSchema)
+def list_tags(args: dict[str, Any]) -> Response:
+    """Tags in use, most used first."""
+    tags = [
+        {"name": tag.name, "slug": tag.slug, "posts": count}
+        for tag, count in post_service.tags_with_counts()
+    ]
+    return paginated_list(tags, TagSchema(), page=args["page"], per_page=args["per_page"])
