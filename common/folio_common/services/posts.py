@@ -52,8 +52,14 @@ def parse_tags(raw: str | Iterable[str]) -> list[str]:
 
 def get_or_create_tags(names: Iterable[str]) -> list[Tag]:
     tags: list[Tag] = []
+    seen: set[str] = set()
     for name in names:
-        slug = slugify(name)
+        # Transliteration can lengthen a name; the slug column holds 48 characters.
+        slug = slugify(name, max_length=48)
+        # "C#" and "C" share a slug: one tag, or the post would carry the same row twice.
+        if slug in seen:
+            continue
+        seen.add(slug)
         tag = db.session.execute(select(Tag).where(Tag.slug == slug)).scalar_one_or_none()
         if tag is None:
             tag = Tag(name=name, slug=slug)
@@ -148,6 +154,9 @@ def create_post(
             raise PostError("That slug is not valid.", field="slug")
         if _slug_exists(slug, None):
             raise SlugTaken("Another post already uses that slug.", field="slug")
+    # Tags are looked up before the Post exists: a query autoflushes, and a Post that is only
+    # attached to its author (not yet added to the session) would make that flush warn.
+    tag_rows = get_or_create_tags(parse_tags(tags))
     post = Post(
         author=author,
         title=title,
@@ -156,8 +165,8 @@ def create_post(
         body_html=render_markdown(body),
         summary=plain_summary(body),
         status=PostStatus.DRAFT,
+        tags=tag_rows,
     )
-    post.tags = get_or_create_tags(parse_tags(tags))
     db.session.add(post)
     db.session.flush()
     _apply_status(post, PostStatus(status), publish_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -12,7 +13,9 @@ from sqlalchemy.orm import scoped_session
 
 from folio_common.extensions import db
 from folio_common.models import User
-from tests.conftest import csrf_token
+
+# Matches the token in WTForms' hidden_tag() and in hand-written inputs, whatever the order.
+TOKEN_PATTERN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
@@ -48,10 +51,15 @@ def login_as(client: FlaskClient) -> Callable[[User], None]:
 
 @pytest.fixture
 def post_form(client: FlaskClient) -> Callable[..., object]:
-    """POST `data` to `path` with the CSRF token a browser would have from `form_path`."""
+    """POST `data` to `path` with the CSRF token a browser has from `form_path`.
+
+    Any page a signed-in user sees carries a token (the logout button), so "/" is the default.
+    """
 
     def submit(path: str, data: dict[str, str] | None = None, form_path: str = "/", **kwargs):
-        token = csrf_token(client, form_path)
-        return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+        page = client.get(form_path).get_data(as_text=True)
+        match = TOKEN_PATTERN.search(page)
+        assert match, f"no CSRF token on {form_path}"
+        return client.post(path, data={"csrf_token": match.group(1), **(data or {})}, **kwargs)
 
     return submit

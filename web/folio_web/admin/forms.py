@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
 from folio_common.models import Role
 
-ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 
 
 class RoleForm(FlaskForm):
@@ -18,5 +18,5 @@ class RoleForm(FlaskForm):
 
 class ActiveForm(FlaskForm):
     # "0" deactivates, "1" reactivates; anything else is refused as an invalid choice.
-    active = SelectField(choices=[("0", "Deactivate"), ("1", "Reactivate")])
+    active = SelectField(choices=[SelectChoice("0", "Deactivate"), SelectChoice("1", "Reactivate")])
     next = HiddenField()

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from folio_common.models import Post, PostStatus
 
 STATUS_CHOICES = [
-    (PostStatus.DRAFT.value, "Save as a draft"),
-    (PostStatus.PUBLISHED.value, "Publish now"),
-    (PostStatus.SCHEDULED.value, "Schedule for later"),
+    SelectChoice(PostStatus.DRAFT.value, "Save as a draft"),
+    SelectChoice(PostStatus.PUBLISHED.value, "Publish now"),
+    SelectChoice(PostStatus.SCHEDULED.value, "Schedule for later"),
 ]
 
 
