@@ -7,6 +7,7 @@ archives past their lifetime.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -143,7 +144,8 @@ def build_export(export_id: int) -> bool:
         os.replace(partial, target)
     except Exception as exc:
         db.session.rollback()
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         export = db.session.get(Export, export_id)
         if export is not None:
             export.status = ExportStatus.FAILED

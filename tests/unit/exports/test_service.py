@@ -1,0 +1,169 @@
+"""Building, refusing and expiring exports (the service the worker task calls)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from folio_common.extensions import db
+from folio_common.models import Export, ExportStatus, PostStatus, utcnow
+from folio_common.services import exports
+from tests.factories import PostFactory, TagFactory, UserFactory
+
+
+def _archive(export: Export) -> zipfile.ZipFile:
+    path = exports.export_path(export)
+    assert path is not None and path.is_file()
+    return zipfile.ZipFile(path)
+
+
+@pytest.fixture
+def author():
+    user = UserFactory(username="ada")
+    db.session.commit()
+    return user
+
+
+def test_an_export_holds_every_post_as_markdown_and_json_metadata(app_ctx, author):
+    tag = TagFactory(name="engines")
+    published = PostFactory(
+        author=author, title="On engines", slug="on-engines", body_markdown="# Engines\n\nText."
+    )
+    published.tags = [tag]
+    PostFactory(author=author, title="Unfinished", slug="unfinished", draft=True)
+    PostFactory(title="Someone else's", slug="someone-elses")
+    export = exports.start_export(author)
+    db.session.commit()
+    # Eager mode has already built it when the start was committed.
+    db.session.refresh(export)
+
+    assert export.status == ExportStatus.DONE
+    assert export.progress == 100
+    with _archive(export) as archive:
+        assert sorted(archive.namelist()) == [
+            "posts.json",
+            "posts/on-engines.md",
+            "posts/unfinished.md",
+        ]
+        markdown = archive.read("posts/on-engines.md").decode()
+        metadata = json.loads(archive.read("posts.json"))
+    assert markdown.startswith('---\ntitle: "On engines"\n')
+    assert 'tags: ["engines"]' in markdown
+    assert 'status: "published"' in markdown
+    assert markdown.rstrip().endswith("# Engines\n\nText.")
+    assert metadata["author"] == "ada" and metadata["count"] == 2
+    by_slug = {post["slug"]: post for post in metadata["posts"]}
+    assert by_slug["on-engines"]["tags"] == ["engines"]
+    assert by_slug["on-engines"]["file"] == "posts/on-engines.md"
+    assert by_slug["unfinished"]["status"] == PostStatus.DRAFT
+    assert by_slug["unfinished"]["published_at"] is None
+
+
+def test_a_finished_export_records_size_and_expiry(app_ctx, author, app):
+    export = exports.start_export(author)
+    db.session.commit()
+    db.session.refresh(export)
+
+    path = exports.export_path(export)
+    assert export.size_bytes == path.stat().st_size
+    lifetime = export.expires_at - export.finished_at
+    assert lifetime == timedelta(hours=app.config["EXPORT_TTL_HOURS"])
+    with _archive(export) as archive:
+        assert "posts.json" in archive.namelist()
+
+
+def test_progress_is_committed_along_the_way_and_ends_at_100(app_ctx, author, monkeypatch):
+    PostFactory.create_batch(25, author=author)
+    export = Export(user_id=author.id)
+    db.session.add(export)
+    db.session.commit()
+    seen: list[int] = []
+    real_commit = db.session.commit
+
+    def watching_commit():
+        real_commit()
+        seen.append(db.session.get(Export, export.id).progress)
+
+    monkeypatch.setattr(db.session, "commit", watching_commit)
+    assert exports.build_export(export.id) is True
+
+    assert seen == [0, 40, 80, 99, 100]
+
+
+def test_building_again_does_nothing_once_done(app_ctx, author):
+    export = exports.start_export(author)
+    db.session.commit()
+    db.session.refresh(export)
+    path = exports.export_path(export)
+    built = path.stat().st_mtime_ns
+
+    assert exports.build_export(export.id) is False
+    assert exports.build_export(export.id + 100) is False
+    assert path.stat().st_mtime_ns == built
+
+
+def test_a_second_export_is_refused_while_one_is_in_progress(app_ctx, author):
+    db.session.add(Export(user_id=author.id, status=ExportStatus.RUNNING))
+    db.session.commit()
+
+    with pytest.raises(exports.ExportError, match="already"):
+        exports.start_export(author)
+
+
+def test_a_build_that_cannot_write_is_marked_failed(app_ctx, author, app, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the export folder should be")
+    app.config["EXPORT_DIR"] = str(blocker)
+    export = Export(user_id=author.id)
+    db.session.add(export)
+    db.session.commit()
+
+    with pytest.raises(OSError):
+        exports.build_export(export.id)
+
+    db.session.expire_all()
+    failed = db.session.get(Export, export.id)
+    assert failed.status == ExportStatus.FAILED
+    assert failed.error and "Error" in failed.error
+    # A failed export does not block the next one.
+    app.config["EXPORT_DIR"] = str(tmp_path / "exports")
+    assert exports.start_export(author).status == ExportStatus.PENDING
+
+
+def test_expired_exports_lose_their_file(app_ctx, author):
+    export = exports.start_export(author)
+    db.session.commit()
+    db.session.refresh(export)
+    path: Path = exports.export_path(export)
+    fresh = exports.start_export(author)
+    db.session.commit()
+
+    assert exports.expire_exports(now=export.expires_at - timedelta(seconds=1)) == 0
+    assert exports.expire_exports(now=export.expires_at + timedelta(seconds=1)) == 2
+    db.session.commit()
+
+    assert not path.exists()
+    for row in (export, fresh):
+        db.session.refresh(row)
+        assert row.status == ExportStatus.EXPIRED and row.file_name is None
+        assert not exports.is_downloadable(row)
+
+
+def test_nightly_cleanup_expires_exports(app_ctx, author):
+    from folio_common.queue import celery_app
+
+    export = exports.start_export(author)
+    db.session.commit()
+    db.session.refresh(export)
+    export.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    result = celery_app().tasks["folio.cleanup_expired"].delay().get()
+
+    assert result == {"tokens": 0, "exports": 1}
+    db.session.refresh(export)
+    assert export.status == ExportStatus.EXPIRED
