@@ -71,5 +71,7 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def safe_next(default_endpoint: str = "blog.index") -> str:
-    target = request.args.get("next") or request.form.get("next")
+    # Stripped here too: is_safe_next judges the stripped value, so that is the one to follow
+    # ("\n/x" is safe to follow as "/x", but a newline cannot go into a Location header).
+    target = (request.args.get("next") or request.form.get("next") or "").strip()
     return target if is_safe_next(target) else url_for(default_endpoint)
