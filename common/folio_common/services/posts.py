@@ -305,8 +305,15 @@ def apply_search(query: Select[tuple[Post]], q: str) -> Select[tuple[Post]]:
         ts_query = func.websearch_to_tsquery("english", q)
         return query.where(search_document(Post.title, Post.body_markdown).op("@@")(ts_query))
     for word in q.split()[:10]:
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(Post.title.ilike(pattern), Post.body_markdown.ilike(pattern)))
+        # Wildcards are matched literally: "%" alone must not match every post.
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            or_(
+                Post.title.ilike(pattern, escape="\\"),
+                Post.body_markdown.ilike(pattern, escape="\\"),
+            )
+        )
     return query
 
 

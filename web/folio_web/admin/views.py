@@ -64,7 +64,7 @@ def change_role(user_id: int) -> ResponseReturnValue:
     accounts.set_role(user, role)
     db.session.commit()
     current_app.logger.info("role changed", extra={"user_id": user.id, "role": role.value})
-    flash(f"{user.username} is now {'an' if role == Role.ADMIN else 'a'} {role.value}.", "success")
+    flash(f"{user.username}'s role is now {role.value}.", "success")
     return redirect(back)
 
 
