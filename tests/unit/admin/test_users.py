@@ -6,6 +6,7 @@ import pytest
 
 from folio_common.extensions import db
 from folio_common.models import Role, User
+from tests.conftest import AuthActions
 from tests.factories import UserFactory
 
 
@@ -134,8 +135,7 @@ def test_a_deactivated_users_session_stops_working(app, client, committed, admin
     with committed():
         author = UserFactory(username="leaving")
     their_client = app.test_client()
-    with their_client.session_transaction() as session:
-        session["_user_id"] = author.get_id()
+    AuthActions(their_client).login("leaving")
     assert their_client.get("/write").status_code == 200
 
     response = post_form(f"/admin/users/{author.id}/active", {"active": "0"}, follow_redirects=True)
@@ -162,3 +162,15 @@ def test_an_admin_cannot_deactivate_themselves(app, client, admin, post_form):
 
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
     assert _user(app, admin.id).active is True
+
+
+def test_a_malformed_deactivation_is_refused(app, client, committed, admin, post_form):
+    with committed():
+        user = UserFactory()
+
+    response = post_form(
+        f"/admin/users/{user.id}/active", {"active": "maybe"}, follow_redirects=True
+    )
+
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert _user(app, user.id).active is True

@@ -305,3 +305,27 @@ def test_a_body_over_the_size_limit_is_refused_with_413(app, client, author):
 
     assert response.status_code == 413
     assert "larger than Folio accepts" in response.get_data(as_text=True)
+
+
+def test_tags_that_share_a_slug_become_one_tag(app, client, author, post_form):
+    post_form(
+        "/write",
+        {"title": "Languages", "body": "Text", "tags": "C#, c, C", "status": "published"},
+        form_path="/write",
+    )
+
+    page = client.get("/posts/languages").get_data(as_text=True)
+    assert page.count('href="/tags/c"') == 1
+    assert _count(app, Tag) == 1
+
+
+def test_editing_a_scheduled_post_shows_its_time_in_utc(client, committed, login_as):
+    when = (utcnow() + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
+    with committed():
+        post = PostFactory(status=PostStatus.SCHEDULED, published_at=None, publish_at=when)
+    login_as(post.author)
+
+    form = client.get(f"/posts/{post.slug}/edit").get_data(as_text=True)
+
+    assert f'value="{when:%Y-%m-%dT%H:%M}"' in form
+    assert "Publish at (UTC)" in form
