@@ -1,0 +1,471 @@
+"""The integration tier: real PostgreSQL, Redis, SMTP server and a Celery worker subprocess.
+
+For the whole session this creates its own database (migrated with the real `flask migrate`
+command) and drops it afterwards, uses a Redis db number of its own, runs an aiosmtpd server
+that keeps every message, and starts `celery worker` as a child process sharing the test app's
+settings. Every test under tests/integration gets an `app` bound to all of them; tables are
+truncated after each test.
+
+TEST_DATABASE_URL names a maintenance connection only (the tier never touches that database);
+TEST_REDIS_URL names the Redis server. When either does not answer, the tier is skipped with one
+line saying why, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from celery import Celery
+from flask import Flask
+from psycopg import sql
+
+from folio_common.config import Settings
+from folio_common.extensions import db
+from folio_web import create_app
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
+SECRET_KEY = "integration-secret-key-" + "0123456789" * 3
+WORKER_START_TIMEOUT = 90.0
+WAIT_TIMEOUT = 30.0
+QUEUE = "folio"
+
+T = TypeVar("T")
+
+
+def wait_for(
+    condition: Callable[[], T], *, timeout: float = WAIT_TIMEOUT, what: str = "condition"
+) -> T:
+    """Poll `condition` until it returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.1)
+
+
+def _services_problem() -> str | None:
+    """Why the tier cannot run here (Postgres or Redis not answering), or None."""
+    database = _libpq_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    try:
+        with _maintenance(database) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return f"PostgreSQL at {_where(database)} does not answer ({_first_line(exc)})"
+    redis_url = os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"Redis at {_where(redis_url)} does not answer ({_first_line(exc)})"
+    finally:
+        client.close()
+    return None
+
+
+def _where(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or ''}".rstrip(":")
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+_SKIP_REASON_KEY = pytest.StashKey[str]()
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Outside CI, drop the whole tier at once when its services are missing, saying why once.
+
+    Under CI=true the tests stay, and the session fixtures fail them.
+    """
+    here = Path(__file__).parent
+    tier = [item for item in items if here in item.path.parents]
+    if not tier or os.environ.get("CI") == "true":
+        return
+    problem = _services_problem()
+    if problem is None:
+        return
+    config.stash[_SKIP_REASON_KEY] = problem
+    items[:] = [item for item in items if here not in item.path.parents]
+    config.hook.pytest_deselected(items=tier)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    reason = config.stash.get(_SKIP_REASON_KEY, None)
+    if reason:
+        terminalreporter.write_line(f"integration tier skipped: {reason}", yellow=True)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"integration tier cannot run under CI: {reason}", pytrace=False)
+    pytest.skip(f"integration tier skipped: {reason}")
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _libpq_url(url: str, database: str | None = None) -> str:
+    """A plain postgresql:// URL (psycopg's form), optionally naming another database."""
+    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    if parts.scheme == "postgres":
+        parts = parts._replace(scheme="postgresql")
+    if database:
+        path = f"/{database}"
+    else:
+        path = parts.path if parts.path not in ("", "/") else "/postgres"
+    return urlunsplit(parts._replace(path=path))
+
+
+def _maintenance(url: str) -> psycopg.Connection:
+    return psycopg.connect(url, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture(scope="session")
+def maintenance_url() -> str:
+    url = _libpq_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    try:
+        with _maintenance(url) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as exc:
+        _unavailable(f"PostgreSQL at {_where(url)} does not answer ({_first_line(exc)})")
+    return url
+
+
+def create_database(maintenance_url: str, prefix: str = "folio_test") -> str:
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    with _maintenance(maintenance_url) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name
+
+
+def drop_database(maintenance_url: str, name: str) -> None:
+    with _maintenance(maintenance_url) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def run_flask_migrate(env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real `flask migrate` in a child process (Alembic's logging setup stays out of ours)."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "folio_common.app:create_minimal_app", "migrate"],
+        env={**os.environ, **env},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(maintenance_url: str) -> Iterator[str]:
+    """A database of this session's own, migrated to the newest revision, dropped at the end."""
+    name = create_database(maintenance_url)
+    url = _libpq_url(maintenance_url, name)
+    try:
+        result = run_flask_migrate({"FOLIO_ENV": "test", "DATABASE_URL": url})
+        assert result.returncode == 0, f"migrations failed:\n{result.stdout}\n{result.stderr}"
+        yield url
+    finally:
+        drop_database(maintenance_url, name)
+
+
+# --- Redis --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis db number of this session's own (from the pid), flushed before and after."""
+    base = urlsplit(os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS_URL)
+    number = 1 + os.getpid() % 15
+    url = urlunsplit(base._replace(path=f"/{number}"))
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        _unavailable(f"Redis at {_where(url)} does not answer ({_first_line(exc)})")
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+# --- SMTP ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """Everything the SMTP server received, in order; tests wait on it with a deadline."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._changed:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._changed.notify_all()
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self._changed:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._changed:
+            return [m for m in self.messages if m["To"] == address]
+
+    def wait_for(self, count: int, timeout: float = WAIT_TIMEOUT) -> list[EmailMessage]:
+        """The first `count` messages, once at least that many have arrived."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.messages) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    pytest.fail(
+                        f"expected {count} mail(s) within {timeout:.0f}s, got {len(self.messages)}"
+                    )
+                self._changed.wait(remaining)
+            return list(self.messages[:count])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[Mailbox, int]) -> Mailbox:
+    box, _ = smtp_server
+    box.clear()
+    return box
+
+
+# --- the environment shared by the test app and the worker ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("exports")
+
+
+@pytest.fixture(scope="session")
+def integration_env(
+    database_url: str, redis_url: str, smtp_server: tuple[Mailbox, int], export_dir: Path
+) -> dict[str, str]:
+    _, smtp_port = smtp_server
+    return {
+        "FOLIO_ENV": "test",
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+        "MAIL_USE_TLS": "false",
+        "MAIL_USE_SSL": "false",
+        "SERVER_NAME": "folio.test",
+        "EXPORT_DIR": str(export_dir),
+        "FANOUT_BATCH_SIZE": "2",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+# --- the Celery worker --------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen
+    log_path: Path
+    hostname: str
+    celery: Celery
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def answers(self) -> bool:
+        replies = self.celery.control.ping(destination=[self.hostname], timeout=1.0, limit=1)
+        return any(self.hostname in reply for reply in replies)
+
+    def is_idle(self, redis_client: redis.Redis) -> bool:
+        if redis_client.llen(QUEUE):
+            return False
+        inspect = self.celery.control.inspect(destination=[self.hostname], timeout=1.0, limit=1)
+        for busy in (inspect.active(), inspect.reserved(), inspect.scheduled()):
+            if busy is None or any(busy.values()):
+                return False
+        return True
+
+
+def _log_tail(path: Path, lines: int = 80) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no worker log)"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    """`celery worker` (prefork, two children) as a subprocess, answering pings before tests run."""
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    hostname = f"folio-test-{os.getpid()}@{socket.gethostname()}"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "folio_worker.celery_app:celery",
+        "worker",
+        "--pool=prefork",
+        "--concurrency=2",
+        "--loglevel=INFO",
+        f"--hostname={hostname}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    log_file = log_path.open("w", encoding="utf-8")
+    process = subprocess.Popen(  # noqa: S603 - a fixed command line
+        command,
+        cwd=REPO_ROOT,
+        env={**os.environ, **integration_env},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    control = Celery("folio-tests", broker=integration_env["REDIS_URL"])
+    control.conf.update(broker_connection_retry_on_startup=True, task_default_queue=QUEUE)
+    worker = WorkerProcess(process, log_path, hostname, control)
+    try:
+        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        while not worker.answers():
+            if process.poll() is not None or time.monotonic() >= deadline:
+                pytest.fail(
+                    f"the Celery worker did not start (exit code {process.poll()}):\n"
+                    f"{_log_tail(log_path)}",
+                    pytrace=False,
+                )
+        yield worker
+    finally:
+        process.send_signal(signal.SIGTERM)  # warm shutdown: running tasks finish
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log_file.close()
+        control.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failing integration test shows the end of the worker's log next to its traceback."""
+    outcome = yield
+    report = outcome.get_result()
+    worker = getattr(item, "funcargs", {}).get("celery_worker")
+    if report.failed and isinstance(worker, WorkerProcess):
+        report.sections.append(("celery worker log (tail)", _log_tail(worker.log_path)))
+
+
+# --- the app every integration test gets -----------------------------------------------------
+
+
+@pytest.fixture
+def app_env(integration_env: dict[str, str]) -> dict[str, str]:
+    return dict(integration_env)
+
+
+def _truncate_all(app: Flask) -> None:
+    with app.app_context():
+        tables = [table.name for table in db.metadata.sorted_tables]
+        db.session.execute(
+            db.text(
+                "TRUNCATE {} RESTART IDENTITY CASCADE".format(
+                    ", ".join(f'"{name}"' for name in tables)
+                )
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def app(
+    app_env: dict[str, str],
+    app_overrides: dict[str, object],
+    tmp_path: Path,
+    celery_worker: WorkerProcess,
+    redis_client: redis.Redis,
+) -> Iterator[Flask]:
+    """The web app on the session's Postgres and Redis; the schema comes from the migrations."""
+    settings = Settings.from_env(app_env, instance_path=str(tmp_path))
+    app = create_app(settings, **app_overrides)
+    # Rate-limit counters and cached pages from an earlier test must not leak into this one.
+    for pattern in ("folio:limits*", "folio:cache:*", "LIMITS*"):
+        for key in redis_client.scan_iter(match=pattern):
+            redis_client.delete(key)
+    yield app
+    # Let the worker finish what this test started before its rows disappear under it.
+    wait_for(
+        lambda: celery_worker.is_idle(redis_client), what="the worker to finish this test's tasks"
+    )
+    _truncate_all(app)
+    with app.app_context():
+        db.engine.dispose()
+    app.extensions["celery"].close()
