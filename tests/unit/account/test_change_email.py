@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from folio_common.models import TokenPurpose
+from folio_common.services import accounts
 from tests.unit.auth.helpers import create_user, issue_token, load_user, redirect_path, submit
 
 PASSWORD = "correct horse battery"
@@ -96,3 +98,19 @@ def test_the_current_address_is_refused(app: Flask, client: FlaskClient, auth):
     response = submit(client, "/account/email", {"email": "ada@example.com", "password": PASSWORD})
 
     assert "That is already your email address." in response.get_data(as_text=True)
+
+
+def test_an_address_taken_at_the_same_moment_is_not_stolen(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+):
+    user_id = create_user(app, username="ada", email="ada@example.com")
+    token = issue_token(app, user_id, TokenPurpose.CHANGE_EMAIL, new_email="grace@example.com")
+    create_user(app, username="grace", email="grace@example.com")
+    # The check passes as if grace signed up a moment later; the unique index still says no.
+    monkeypatch.setattr(accounts, "email_taken", lambda _email: False)
+
+    response = client.get(f"/account/email/{token}")
+
+    assert response.status_code == 400
+    assert "taken that email address" in response.get_data(as_text=True)
+    assert load_user(app, user_id).email == "ada@example.com"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from folio_common.extensions import db
 from folio_common.models import Role, User
+from folio_common.services import accounts
 from tests.unit.auth.helpers import create_user, find_user, redirect_path, submit
 
 GOOD = {
@@ -90,3 +92,18 @@ def test_bad_usernames_and_emails_are_explained(app: Flask, client: FlaskClient)
     assert "Usernames are 3 to 32 letters, digits or underscores." in page
     assert "That does not look like an email address." in page
     assert user_count(app) == 0
+
+
+def test_a_name_taken_between_check_and_insert_is_explained(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+):
+    create_user(app, username="newton", email="isaac@example.com")
+    # Two sign-ups racing: both pass the checks, the database's unique index stops the second.
+    monkeypatch.setattr(accounts, "username_taken", lambda _username: False)
+    monkeypatch.setattr(accounts, "email_taken", lambda _email: False)
+
+    response = submit(client, "/auth/register", GOOD)
+
+    assert response.status_code == 200
+    assert "was just taken" in response.get_data(as_text=True)
+    assert user_count(app) == 1
