@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from folio_web import throttling
 from tests.conftest import csrf_token
 from tests.unit.auth.helpers import create_user, submit
 
@@ -207,3 +208,16 @@ def test_resending_the_confirmation_mail_is_limited(app: Flask, client: FlaskCli
         assert response.status_code == 302
 
     assert_throttled(client.post("/account/confirm/resend", data={"csrf_token": token}))
+
+
+def test_unlookable_names_get_a_bucket_without_a_database_query(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+):
+    def no_lookups(_identifier: str) -> None:
+        raise AssertionError("looked up a name no account can have")
+
+    monkeypatch.setattr(throttling, "find_user", no_lookups)
+    with app.test_request_context():
+        assert throttling.account_key("x" * 300) == f"name:{'x' * 254}"
+        assert throttling.account_key("ada\x00") == "name:ada\x00"
+        assert throttling.account_key(None) == "name:-"

@@ -28,6 +28,7 @@ RESET_REQUEST_LIMIT_PER_EMAIL = "5 per hour"
 RESEND_CONFIRMATION_LIMIT = "5 per hour"
 
 _FAILED_LOGIN_FLAG = "folio_login_failed"
+_IDENTIFIER_MAX = 254
 
 
 def _login_failure_limit() -> str:
@@ -47,11 +48,13 @@ def login_failed(_response: Response) -> bool:
 def account_key(identifier: str | None) -> str:
     """One bucket per account, whether it is named by username (any case) or by email."""
     identifier = (identifier or "").strip()
-    user = find_user(identifier) if identifier else None
+    # Only text that can name an account is looked up; PostgreSQL refuses NUL bytes outright.
+    lookable = identifier and len(identifier) <= _IDENTIFIER_MAX and "\x00" not in identifier
+    user = find_user(identifier) if lookable else None
     if user is not None:
         return f"user:{user.id}"
     # Unknown names get their own bucket too: guessing at them must cost the same.
-    return f"name:{identifier.lower() or '-'}"
+    return f"name:{identifier[:_IDENTIFIER_MAX].lower() or '-'}"
 
 
 def throttle_login_failures(

@@ -186,3 +186,10 @@ def test_a_deactivated_user_loses_their_session(app: Flask, client: FlaskClient,
         db.session.commit()
 
     assert redirect_path(client.get("/account/")).startswith("/auth/login")
+
+
+def test_an_identifier_with_control_characters_is_refused_politely(client: FlaskClient):
+    response = submit(client, "/auth/login", {"identifier": "ada\x00", "password": "whatever!!"})
+
+    assert response.status_code == 200
+    assert "Usernames and emails are printable text." in response.get_data(as_text=True)

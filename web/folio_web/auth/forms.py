@@ -71,7 +71,12 @@ class RegistrationForm(FlaskForm):
 class LoginForm(FlaskForm):
     identifier = StringField(
         "Username or email",
-        validators=[DataRequired(message="Please enter your username or email address.")],
+        validators=[
+            DataRequired(message="Please enter your username or email address."),
+            Length(max=EMAIL_MAX),
+            # The database cannot even be asked about text with NUL bytes in it.
+            Regexp(r"^[^\x00-\x1f]*$", message="Usernames and emails are printable text."),
+        ],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
