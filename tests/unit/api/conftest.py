@@ -5,6 +5,7 @@ The integration tier imports these too, so the same contract runs on Postgres an
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,16 @@ class Person:
 
 def sign_in(client: FlaskClient, username: str, password: str = DEFAULT_PASSWORD):
     return client.post("/api/v1/auth/tokens", json={"username": username, "password": password})
+
+
+def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, what: str = "condition"):
+    """Poll `condition` until it returns something truthy (tasks may run in a worker)."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.1)
+    return result
 
 
 def assert_problem(response, status: int) -> dict[str, Any]:
