@@ -3,6 +3,7 @@
 # its own on free 127.0.0.1 ports, wait until every service is healthy, run tests/e2e through
 # nginx only, and remove the stack with its volumes whatever the outcome.
 #   scripts/e2e.sh [pytest args...]
+# E2E_KEEP=1 leaves the stack running afterwards and prints how to rerun the tests against it.
 # Base images come from PYTHON_IMAGE / NGINX_IMAGE / POSTGRES_IMAGE / REDIS_IMAGE when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +63,12 @@ cleanup() {
         "${compose[@]}" ps -a >&2 || true
         "${compose[@]}" logs --no-color --tail 60 >&2 || true
     fi
+    if [ "${E2E_KEEP:-0}" = 1 ]; then
+        log "kept $project; rerun the tests with:"
+        printf 'E2E_BASE_URL=%s E2E_HTTP_URL=%s E2E_MAIL_API=%s E2E_CA_FILE=%s E2E_COMPOSE="%s" uv run pytest tests/e2e\n' \
+            "${E2E_BASE_URL:-}" "${E2E_HTTP_URL:-}" "${E2E_MAIL_API:-}" "${E2E_CA_FILE:-}" "${E2E_COMPOSE:-}" >&2
+        exit "$status"
+    fi
     log "removing the stack"
     "${compose[@]}" down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
     rm -rf "$workdir"
@@ -82,4 +89,5 @@ export E2E_HTTP_URL="http://127.0.0.1:$http_port"
 export E2E_MAIL_API="http://127.0.0.1:$mail_port"
 export E2E_CA_FILE="$workdir/tls/cert.pem"
 export E2E_COMPOSE="${compose[*]}"
+set +e
 uv run --frozen pytest tests/e2e -p no:cacheprovider "$@"

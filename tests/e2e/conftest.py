@@ -82,6 +82,8 @@ class Site(requests.Session):
         if url.startswith("/"):
             url = self.base_url + url
         kwargs.setdefault("timeout", 15)
+        # Passed per request: a session-wide `verify` loses to REQUESTS_CA_BUNDLE if that is set.
+        kwargs.setdefault("verify", CA_FILE)
         return super().request(method, url, *args, **kwargs)
 
     def submit(
@@ -90,8 +92,13 @@ class Site(requests.Session):
         """GET the page holding a form, then POST it back with its CSRF token."""
         page = self.get(form_path)
         assert page.status_code == 200, f"GET {form_path} answered {page.status_code}"
+        # Flask-WTF checks the Referer on HTTPS, as browsers send it.
+        headers = {"Referer": page.url, **kwargs.pop("headers", {})}
         return self.post(
-            action or form_path, data={"csrf_token": csrf_token(page.text), **data}, **kwargs
+            action or form_path,
+            data={"csrf_token": csrf_token(page.text), **data},
+            headers=headers,
+            **kwargs,
         )
 
 
@@ -103,14 +110,16 @@ class Mailbox:
         response.raise_for_status()
         return response.json()
 
-    def wait_for(self, to: str, subject_contains: str = "", timeout: float = 60) -> dict[str, Any]:
+    def wait_for(self, to: str, containing: str = "", timeout: float = 60) -> dict[str, Any]:
+        """The newest mail to `to` whose text contains `containing`, once it has arrived."""
+
         def find() -> dict[str, Any] | None:
             for message in reversed(self.messages()):
-                if to in message["to"] and subject_contains.lower() in message["subject"].lower():
+                if to in message["to"] and containing in message["text"]:
                     return message
             return None
 
-        return wait_until(find, timeout=timeout, what=f"a mail to {to}")
+        return wait_until(find, timeout=timeout, what=f"a mail to {to} containing {containing!r}")
 
 
 def link_path(text: str, prefix: str) -> str:
@@ -140,7 +149,7 @@ def mailbox() -> Mailbox:
 
 def unique_account() -> Account:
     name = "e2e" + uuid.uuid4().hex[:10]
-    return Account(username=name, email=f"{name}@example.test")
+    return Account(username=name, email=f"{name}@example.com")
 
 
 def register(site: Site, account: Account) -> requests.Response:
@@ -169,7 +178,7 @@ def confirmed_account(mailbox: Mailbox) -> Account:
     account = unique_account()
     with Site() as session:
         assert register(session, account).status_code == 200
-        mail = mailbox.wait_for(account.email, "confirm")
+        mail = mailbox.wait_for(account.email, "/auth/confirm/")
         confirmed = session.get(link_path(mail["text"], "/auth/confirm/"))
         assert confirmed.status_code == 200
     return account
