@@ -43,6 +43,8 @@ def init_jwt(app: Flask) -> None:
     # Headers only: a cookie is never a credential for the API.
     app.config["JWT_TOKEN_LOCATION"] = ["headers"]
     app.config["JWT_HEADER_TYPE"] = "Bearer"
+    # The double-submit CSRF claim only matters for cookies, which the API never reads.
+    app.config["JWT_COOKIE_CSRF_PROTECT"] = False
     app.config.setdefault(
         "JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=app.config["JWT_ACCESS_MINUTES"])
     )
