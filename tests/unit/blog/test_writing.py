@@ -329,3 +329,13 @@ def test_editing_a_scheduled_post_shows_its_time_in_utc(client, committed, login
 
     assert f'value="{when:%Y-%m-%dT%H:%M}"' in form
     assert "Publish at (UTC)" in form
+
+
+def test_visitors_are_sent_to_log_in_before_editing(client, committed):
+    with committed():
+        post = PostFactory()
+
+    response = client.get(f"/posts/{post.slug}/edit")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
