@@ -2,8 +2,8 @@
 
 Failed log-ins are counted per client address and per account, and only failures count, so a
 user who types their password right is never locked out by their own successes. The counters
-are shared by every endpoint that checks a password (the web form and the API's token
-endpoint), so switching doors does not buy an attacker more guesses.
+are shared by every endpoint that checks a password (the log-in form, the account pages that
+ask for the current one, the API's token endpoint), so switching doors buys no more guesses.
 """
 
 from __future__ import annotations
