@@ -184,6 +184,7 @@ def test_the_author_edits_their_post(app, client, committed, login_as, post_form
 
     form = client.get("/posts/first-take/edit").get_data(as_text=True)
     assert "First take" in form
+    assert '<option selected value="published">Keep it published</option>' in form
     response = post_form(
         "/posts/first-take/edit",
         {"title": "Second take", "body": "Better *now*.", "tags": "drafts", "status": "published"},

@@ -1,4 +1,4 @@
-"""Forms for writing posts and comments, and the empty form behind every one-button POST."""
+"""Forms for writing posts and comments."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, 
 from wtforms.validators import Optional
 
 from folio_common.models import Post, PostStatus
+
+# A published post is edited in place; the other choices take it off the site.
+PUBLISHED_STATUS_CHOICES = [
+    SelectChoice(PostStatus.PUBLISHED.value, "Keep it published"),
+    SelectChoice(PostStatus.DRAFT.value, "Unpublish: back to drafts"),
+    SelectChoice(PostStatus.SCHEDULED.value, "Unpublish and schedule"),
+]
 
 STATUS_CHOICES = [
     SelectChoice(PostStatus.DRAFT.value, "Save as a draft"),
@@ -44,6 +51,10 @@ class PostForm(FlaskForm):
             status=post.status.value,
             publish_at=publish_at,
         )
+
+    def offer_choices_for(self, post: Post) -> None:
+        if post.status == PostStatus.PUBLISHED:
+            self.status.choices = PUBLISHED_STATUS_CHOICES
 
     def publish_at_utc(self) -> datetime | None:
         """The chosen time as an aware UTC datetime, when the post is being scheduled."""

@@ -214,6 +214,7 @@ def write() -> ResponseReturnValue:
 def edit(slug: str) -> ResponseReturnValue:
     post = _editable_post_or_abort(slug)
     form = PostForm() if request.method == "POST" else PostForm.for_post(post)
+    form.offer_choices_for(post)
     if form.validate_on_submit():
         try:
             posts.update_post(
