@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '[e2e] %s\n' "$*" >&2; }
+. scripts/lib.sh
 
 command -v docker >/dev/null && docker info >/dev/null 2>&1 \
     || { log "no Docker engine answers; the e2e tier needs one"; exit 1; }
@@ -16,20 +17,6 @@ scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"
 project="folio-e2e-$$"
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# A /24 for the edge network that no Docker network on this host uses yet.
-free_subnet() {
-    local used
-    used="$(docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
-        $(docker network ls -q) 2>/dev/null || true)"
-    for n in $(seq 81 250); do
-        case " $used " in *" 172.30.$n.0/24 "*) ;; *) echo "172.30.$n.0/24"; return ;; esac
-    done
-    log "no free 172.30.x.0/24 subnet"; exit 1
-}
-
 mkdir -p "$workdir/tls"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
@@ -38,8 +25,8 @@ chmod 0644 "$workdir/tls/key.pem"  # read by nginx's unprivileged user; a throwa
 
 http_port="$(free_port)"; https_port="$(free_port)"; mail_port="$(free_port)"
 cat > "$workdir/e2e.env" <<ENV
-SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
-POSTGRES_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
+SECRET_KEY=$(new_secret 48)
+POSTGRES_PASSWORD=$(new_secret 24)
 PYTHON_IMAGE=${PYTHON_IMAGE:-python:3.13-slim}
 NGINX_IMAGE=${NGINX_IMAGE:-nginx:1.26}
 POSTGRES_IMAGE=${POSTGRES_IMAGE:-postgres:17}
