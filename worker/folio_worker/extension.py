@@ -52,7 +52,6 @@ class FolioWorker:
         )
         # Signal handlers find the Flask app through the task's Celery app.
         setattr(celery, _FLASK_APP_ATTR, app)
-        configure_logging(app.config["LOG_LEVEL"])
         _connect_signals()
         app.extensions["folio_worker"] = self
         self.celery = celery
@@ -99,6 +98,15 @@ def _request_id(task: Task) -> str | None:
 
 
 _request_id_tokens: dict[str, Token[str | None]] = {}
+
+
+def _on_setup_logging(**_: Any) -> None:
+    # Connecting this signal tells Celery to leave logging alone: every line stays one JSON
+    # object at LOG_LEVEL (the worker's --loglevel flag no longer applies).
+    from celery import current_app as current_celery
+
+    app = getattr(current_celery, _FLASK_APP_ATTR, None)
+    configure_logging(app.config["LOG_LEVEL"] if app is not None else "INFO")
 
 
 def _on_worker_process_init(**_: Any) -> None:
@@ -185,6 +193,7 @@ def _on_task_retry(sender: Task | None = None, request: Any = None, reason: Any 
 
 def _connect_signals() -> None:
     # weak=False: the handlers are module functions; dispatch_uid makes reconnecting a no-op.
+    signals.setup_logging.connect(_on_setup_logging, weak=False, dispatch_uid="folio.logging")
     signals.worker_process_init.connect(
         _on_worker_process_init, weak=False, dispatch_uid="folio.process_init"
     )

@@ -141,3 +141,19 @@ def test_starting_an_export_needs_the_csrf_token(signed_in):
     response = signed_in.post("/account/exports/")
     assert response.status_code == 400
     assert db.session.execute(db.select(Export)).first() is None
+
+
+def test_a_failed_export_says_so_without_server_details(signed_in, owner):
+    export = Export(
+        user_id=owner.id,
+        status=ExportStatus.FAILED,
+        error="PermissionError: [Errno 13] Permission denied: '/var/lib/folio/exports'",
+    )
+    db.session.add(export)
+    db.session.commit()
+
+    page = signed_in.get("/account/exports/").get_data(as_text=True)
+    status = signed_in.get(f"/account/exports/{export.id}.json").json
+
+    assert "Something went wrong" in page and "/var/lib" not in page
+    assert status["status"] == "failed" and "/var/lib" not in status["error"]

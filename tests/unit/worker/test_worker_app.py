@@ -40,3 +40,15 @@ def test_the_entry_point_builds_a_consumer_from_the_environment(monkeypatch, tmp
     assert celery.conf.task_acks_late and celery.conf.worker_prefetch_multiplier == 1
     assert "folio.publish_scheduled_posts" in celery.tasks
     monkeypatch.delitem(sys.modules, "folio_worker.celery_app")
+
+
+def test_the_worker_keeps_celery_from_replacing_the_json_logging(app, worker):
+    import logging
+
+    root = logging.getLogger()
+    receivers = signals.setup_logging.send(sender=None, loglevel="DEBUG", logfile=None)
+
+    assert receivers, "without a receiver Celery would install its own log format"
+    ours = [handler for handler in root.handlers if getattr(handler, "_folio", False)]
+    assert len(ours) == 1
+    assert logging.getLevelName(root.level) == app.config["LOG_LEVEL"]

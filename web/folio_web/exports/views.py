@@ -11,6 +11,9 @@ from folio_common.models import Export, ExportStatus
 from folio_common.services import exports as export_service
 from folio_web.exports import bp
 
+# What a user sees when a build fails; the technical reason stays in the database and the logs.
+FAILED_MESSAGE = "Something went wrong while building this export. Please start a new one."
+
 
 def _own_export(export_id: int) -> Export:
     """The signed-in user's export; anyone else's is a 404, so ids reveal nothing."""
@@ -33,6 +36,7 @@ def index() -> ResponseReturnValue:
         "exports/index.html",
         exports=export_service.exports_for(current_user),
         download_url=_download_url,
+        failed_message=FAILED_MESSAGE,
     )
 
 
@@ -58,7 +62,7 @@ def status(export_id: int) -> ResponseReturnValue:
         id=export.id,
         status=str(export.status),
         progress=export.progress,
-        error=export.error if export.status == ExportStatus.FAILED else None,
+        error=FAILED_MESSAGE if export.status == ExportStatus.FAILED else None,
         download_url=_download_url(export),
     )
 
