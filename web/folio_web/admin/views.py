@@ -11,17 +11,11 @@ from folio_common.models import Role, User
 from folio_common.services import accounts
 from folio_web.admin import bp, queries
 from folio_web.admin.forms import ActiveForm, RoleForm
+from folio_web.blog.paging import page_number
 from folio_web.security import admin_required, is_safe_next
 
-# Larger page numbers only produce empty pages; capping them keeps the OFFSET a sane integer.
-MAX_PAGE = 10_000
 USERS_PER_PAGE = 25
 JOBS_PER_PAGE = 50
-
-
-def _page_number() -> int:
-    page = request.args.get("page", 1, type=int)
-    return min(max(page, 1), MAX_PAGE)
 
 
 def _back_to_users(form_next: str | None) -> str:
@@ -42,7 +36,7 @@ def _form_error(form: RoleForm | ActiveForm) -> str:
 def users() -> ResponseReturnValue:
     q = " ".join(request.args.get("q", "").split())
     page = db.paginate(
-        queries.users_matching(q), page=_page_number(), per_page=USERS_PER_PAGE, error_out=False
+        queries.users_matching(q), page=page_number(), per_page=USERS_PER_PAGE, error_out=False
     )
     return render_template("admin/users.html", page=page, q=q, roles=list(Role))
 
@@ -95,6 +89,6 @@ def change_active(user_id: int) -> ResponseReturnValue:
 @admin_required
 def jobs() -> ResponseReturnValue:
     page = db.paginate(
-        queries.recent_job_runs(), page=_page_number(), per_page=JOBS_PER_PAGE, error_out=False
+        queries.recent_job_runs(), page=page_number(), per_page=JOBS_PER_PAGE, error_out=False
     )
     return render_template("admin/jobs.html", page=page)

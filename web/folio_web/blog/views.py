@@ -21,11 +21,8 @@ from folio_common.services.follows import FollowError
 from folio_common.services.posts import PostError
 from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
+from folio_web.blog.paging import page_number
 from folio_web.security import is_safe_next, permission_required
-
-# Larger page numbers only produce empty pages; capping them keeps the OFFSET a sane integer.
-MAX_PAGE = 10_000
-
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -42,16 +39,10 @@ def _me() -> User:
     return user
 
 
-def _page_number() -> int:
-    # `type=int` turns "abc" into the default instead of raising; ranges are clamped.
-    page = request.args.get("page", 1, type=int)
-    return min(max(page, 1), MAX_PAGE)
-
-
 def _paginate(query: Select[tuple[Post]]) -> Pagination:
     return db.paginate(
         query,
-        page=_page_number(),
+        page=page_number(),
         per_page=current_app.config["POSTS_PER_PAGE"],
         error_out=False,
         count=True,
