@@ -13,21 +13,15 @@ line saying why, except under CI=true, where that is a failure.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
-import secrets
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -36,63 +30,50 @@ import redis
 from aiosmtpd.controller import Controller
 from celery import Celery
 from flask import Flask
-from psycopg import sql
 
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_web import create_app
+from tests.integration.support import (
+    QUEUE,
+    REPO_ROOT,
+    Mailbox,
+    WorkerProcess,
+    create_database,
+    drop_database,
+    first_line,
+    free_port,
+    libpq_url,
+    log_tail,
+    maintenance_connection,
+    run_flask_migrate,
+    wait_for,
+    where,
+)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
 SECRET_KEY = "integration-secret-key-" + "0123456789" * 3
 WORKER_START_TIMEOUT = 90.0
-WAIT_TIMEOUT = 30.0
-QUEUE = "folio"
-
-T = TypeVar("T")
-
-
-def wait_for(
-    condition: Callable[[], T], *, timeout: float = WAIT_TIMEOUT, what: str = "condition"
-) -> T:
-    """Poll `condition` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def _services_problem() -> str | None:
     """Why the tier cannot run here (Postgres or Redis not answering), or None."""
-    database = _libpq_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    database = libpq_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_DATABASE_URL)
     try:
-        with _maintenance(database) as connection:
+        with maintenance_connection(database) as connection:
             connection.execute("SELECT 1")
     except psycopg.Error as exc:
-        return f"PostgreSQL at {_where(database)} does not answer ({_first_line(exc)})"
+        return f"PostgreSQL at {where(database)} does not answer ({first_line(exc)})"
     redis_url = os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS_URL
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=3)
     try:
         client.ping()
     except redis.RedisError as exc:
-        return f"Redis at {_where(redis_url)} does not answer ({_first_line(exc)})"
+        return f"Redis at {where(redis_url)} does not answer ({first_line(exc)})"
     finally:
         client.close()
     return None
-
-
-def _where(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or ''}".rstrip(":")
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 _SKIP_REASON_KEY = pytest.StashKey[str]()
@@ -132,68 +113,22 @@ def _unavailable(reason: str) -> None:
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 
-def _libpq_url(url: str, database: str | None = None) -> str:
-    """A plain postgresql:// URL (psycopg's form), optionally naming another database."""
-    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://", 1))
-    if parts.scheme == "postgres":
-        parts = parts._replace(scheme="postgresql")
-    if database:
-        path = f"/{database}"
-    else:
-        path = parts.path if parts.path not in ("", "/") else "/postgres"
-    return urlunsplit(parts._replace(path=path))
-
-
-def _maintenance(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=True, connect_timeout=3)
-
-
 @pytest.fixture(scope="session")
 def maintenance_url() -> str:
-    url = _libpq_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    url = libpq_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_DATABASE_URL)
     try:
-        with _maintenance(url) as connection:
+        with maintenance_connection(url) as connection:
             connection.execute("SELECT 1")
     except psycopg.Error as exc:
-        _unavailable(f"PostgreSQL at {_where(url)} does not answer ({_first_line(exc)})")
+        _unavailable(f"PostgreSQL at {where(url)} does not answer ({first_line(exc)})")
     return url
-
-
-def create_database(maintenance_url: str, prefix: str = "folio_test") -> str:
-    name = f"{prefix}_{secrets.token_hex(6)}"
-    with _maintenance(maintenance_url) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
-def drop_database(maintenance_url: str, name: str) -> None:
-    with _maintenance(maintenance_url) as connection:
-        connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        )
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-
-
-def run_flask_migrate(env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    """The real `flask migrate` in a child process (Alembic's logging setup stays out of ours)."""
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "folio_common.app:create_minimal_app", "migrate"],
-        env={**os.environ, **env},
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="session")
 def database_url(maintenance_url: str) -> Iterator[str]:
     """A database of this session's own, migrated to the newest revision, dropped at the end."""
     name = create_database(maintenance_url)
-    url = _libpq_url(maintenance_url, name)
+    url = libpq_url(maintenance_url, name)
     try:
         result = run_flask_migrate({"FOLIO_ENV": "test", "DATABASE_URL": url})
         assert result.returncode == 0, f"migrations failed:\n{result.stdout}\n{result.stderr}"
@@ -216,7 +151,7 @@ def redis_url() -> Iterator[str]:
         client.ping()
     except redis.RedisError as exc:
         client.close()
-        _unavailable(f"Redis at {_where(url)} does not answer ({_first_line(exc)})")
+        _unavailable(f"Redis at {where(url)} does not answer ({first_line(exc)})")
     client.flushdb()
     try:
         yield url
@@ -233,48 +168,6 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 # --- SMTP ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Mailbox:
-    """Everything the SMTP server received, in order; tests wait on it with a deadline."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    _changed: threading.Condition = field(default_factory=threading.Condition)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._changed:
-            self.messages.append(message)  # type: ignore[arg-type]
-            self._changed.notify_all()
-        return "250 Message accepted for delivery"
-
-    def clear(self) -> None:
-        with self._changed:
-            self.messages.clear()
-
-    def to(self, address: str) -> list[EmailMessage]:
-        with self._changed:
-            return [m for m in self.messages if m["To"] == address]
-
-    def wait_for(self, count: int, timeout: float = WAIT_TIMEOUT) -> list[EmailMessage]:
-        """The first `count` messages, once at least that many have arrived."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.messages) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    pytest.fail(
-                        f"expected {count} mail(s) within {timeout:.0f}s, got {len(self.messages)}"
-                    )
-                self._changed.wait(remaining)
-            return list(self.messages[:count])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -329,37 +222,6 @@ def integration_env(
 # --- the Celery worker --------------------------------------------------------------------------
 
 
-@dataclass
-class WorkerProcess:
-    process: subprocess.Popen
-    log_path: Path
-    hostname: str
-    celery: Celery
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def answers(self) -> bool:
-        replies = self.celery.control.ping(destination=[self.hostname], timeout=1.0, limit=1)
-        return any(self.hostname in reply for reply in replies)
-
-    def is_idle(self, redis_client: redis.Redis) -> bool:
-        if redis_client.llen(QUEUE):
-            return False
-        inspect = self.celery.control.inspect(destination=[self.hostname], timeout=1.0, limit=1)
-        for busy in (inspect.active(), inspect.reserved(), inspect.scheduled()):
-            if busy is None or any(busy.values()):
-                return False
-        return True
-
-
-def _log_tail(path: Path, lines: int = 80) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no worker log)"
-
-
 @pytest.fixture(scope="session")
 def celery_worker(
     integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
@@ -398,7 +260,7 @@ def celery_worker(
             if process.poll() is not None or time.monotonic() >= deadline:
                 pytest.fail(
                     f"the Celery worker did not start (exit code {process.poll()}):\n"
-                    f"{_log_tail(log_path)}",
+                    f"{log_tail(log_path)}",
                     pytrace=False,
                 )
         yield worker
@@ -420,7 +282,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     report = outcome.get_result()
     worker = getattr(item, "funcargs", {}).get("celery_worker")
     if report.failed and isinstance(worker, WorkerProcess):
-        report.sections.append(("celery worker log (tail)", _log_tail(worker.log_path)))
+        report.sections.append(("celery worker log (tail)", log_tail(worker.log_path)))
 
 
 # --- the app every integration test gets -----------------------------------------------------

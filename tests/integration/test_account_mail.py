@@ -11,7 +11,7 @@ import pytest
 from folio_common.extensions import db
 from folio_common.models import JobRun, JobState, User
 from tests.conftest import csrf_token
-from tests.integration.conftest import wait_for
+from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration
 

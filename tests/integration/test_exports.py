@@ -13,7 +13,7 @@ from folio_common.models import Export
 from folio_common.services import exports
 from tests.conftest import csrf_token
 from tests.factories import PostFactory, UserFactory
-from tests.integration.conftest import wait_for
+from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration
 

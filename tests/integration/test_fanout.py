@@ -8,7 +8,7 @@ from folio_common.extensions import db
 from folio_common.models import Follow, PostNotification, PostStatus
 from folio_common.services import posts
 from tests.factories import UserFactory
-from tests.integration.conftest import wait_for
+from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -9,12 +9,7 @@ import pytest
 from folio_common.extensions import db
 from folio_common.services import posts
 from tests.factories import PostFactory, UserFactory
-from tests.integration.conftest import (
-    _libpq_url,
-    create_database,
-    drop_database,
-    run_flask_migrate,
-)
+from tests.integration.support import create_database, drop_database, libpq_url, run_flask_migrate
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +30,7 @@ def test_search_finds_posts_by_word_stem(app):
 
 def test_flask_migrate_run_twice_at_once_succeeds_under_the_lock(maintenance_url):
     name = create_database(maintenance_url, prefix="folio_test_migrate")
-    env = {"FOLIO_ENV": "test", "DATABASE_URL": _libpq_url(maintenance_url, name)}
+    env = {"FOLIO_ENV": "test", "DATABASE_URL": libpq_url(maintenance_url, name)}
     results: list = [None, None]
     try:
 

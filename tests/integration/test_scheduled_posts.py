@@ -9,7 +9,7 @@ import pytest
 from folio_common.extensions import db
 from folio_common.models import Post, PostStatus, utcnow
 from tests.factories import PostFactory, UserFactory
-from tests.integration.conftest import wait_for
+from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration
 
