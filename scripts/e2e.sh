@@ -66,6 +66,7 @@ trap 'exit 130' INT TERM
 
 log "building images"
 "${compose[@]}" build --quiet
+scripts/check-image-sizes.sh local e2e
 log "starting $project on 127.0.0.1:$http_port (https $https_port)"
 started=$(date +%s)
 "${compose[@]}" up -d --wait --wait-timeout 180 --quiet-pull

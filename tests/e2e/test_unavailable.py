@@ -24,5 +24,6 @@ def test_a_branded_page_stands_in_while_web_is_down(site: Site) -> None:
     assert page.status_code in UPSTREAM_DOWN
     assert "Folio" in page.text and "right back" in page.text
     assert page.headers["Cache-Control"] == "no-store"
-    assert api.status_code in UPSTREAM_DOWN
-    assert api.json()["error"]["code"] == "service_unavailable"
+    assert api.status_code == 503
+    assert api.headers["Content-Type"] == "application/problem+json"
+    assert api.json()["status"] == 503
