@@ -18,7 +18,7 @@ from flask import current_app
 log = logging.getLogger("folio.mail")
 
 # Seconds to wait on the SMTP server before the task gives up and retries later.
-DEFAULT_SMTP_TIMEOUT = 30
+SMTP_TIMEOUT = 30
 
 
 def build_message(to: str, subject: str, text: str, html: str | None, sender: str) -> EmailMessage:
@@ -56,14 +56,13 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None
         )
         return
     message = build_message(to, subject, text, html, sender)
-    timeout = config.get("MAIL_TIMEOUT", DEFAULT_SMTP_TIMEOUT)
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
     if config["MAIL_USE_SSL"]:
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, port, timeout=timeout, context=ssl.create_default_context()
+            host, port, timeout=SMTP_TIMEOUT, context=ssl.create_default_context()
         )
     else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
     with smtp:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             smtp.starttls(context=ssl.create_default_context())

@@ -119,3 +119,23 @@ def test_drafts_are_never_announced(app_ctx, outbox):
     assert celery_app().tasks["folio.notify_followers"].delay(draft.id).get() == 0
     assert celery_app().tasks["folio.send_new_post_emails"].delay(draft.id, [1, 2]).get() == 0
     assert outbox == []
+
+
+def test_a_reader_another_worker_is_telling_right_now_is_skipped(app_ctx, outbox, monkeypatch):
+    from folio_common.services import emails
+
+    author = UserFactory()
+    (reader,) = _followers(author, 1)
+    post = PostFactory(author=author)
+    # Committed by "another worker" after this one checked and before it inserts its own row.
+    db.session.add(PostNotification(post_id=post.id, user_id=reader.id))
+    db.session.commit()
+    real_get = db.session.get
+
+    def get_missing_the_race(model, key, **kwargs):
+        return None if model is PostNotification else real_get(model, key, **kwargs)
+
+    monkeypatch.setattr(db.session, "get", get_missing_the_race)
+
+    assert emails.send_new_post_emails(post.id, [reader.id]) == 0
+    assert outbox == []
