@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from http import HTTPStatus
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_cors import CORS
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
@@ -47,8 +47,6 @@ class FolioApi(Api):
 
 
 def _api_rate_limit() -> str:
-    from flask import current_app
-
     return current_app.config["API_RATE_LIMIT"]
 
 

@@ -30,6 +30,9 @@ from folio_web.api.problems import problem
 jwt = JWTManager()
 
 SESSION_VERSION_CLAIM = "sv"
+# Security requirements for the OpenAPI document: a bearer token required, or optional.
+BEARER_AUTH = [{"bearerAuth": []}]
+OPTIONAL_BEARER_AUTH = [{}, {"bearerAuth": []}]
 INVALID_TOKEN_CHALLENGE = 'Bearer realm="folio", error="invalid_token"'  # noqa: S105 - a header
 
 

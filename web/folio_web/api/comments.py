@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from folio_common.extensions import db
 from folio_common.models import Comment, Permission
 from folio_common.services import comments as comment_service
-from folio_web.api.auth import api_user, optional_api_user
-from folio_web.api.posts import BEARER_AUTH, OPTIONAL_BEARER_AUTH, visible_post
+from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
+from folio_web.api.posts import visible_post
 from folio_web.api.problems import fail
 from folio_web.api.responses import get_or_404, json_response, paginated, requires_json
 from folio_web.api.schemas import (

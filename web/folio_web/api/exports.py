@@ -9,8 +9,7 @@ from flask_smorest import Blueprint
 from folio_common.extensions import db
 from folio_common.models import Export, ExportStatus
 from folio_common.services import exports as export_service
-from folio_web.api.auth import api_user
-from folio_web.api.posts import BEARER_AUTH
+from folio_web.api.auth import BEARER_AUTH, api_user
 from folio_web.api.problems import fail
 from folio_web.api.responses import get_or_404, json_response
 from folio_web.api.schemas import ExportSchema

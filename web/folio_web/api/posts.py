@@ -12,7 +12,7 @@ from sqlalchemy import Select
 from folio_common.extensions import db
 from folio_common.models import Permission, Post, PostStatus, Tag, User
 from folio_common.services import posts as post_service
-from folio_web.api.auth import api_user, optional_api_user
+from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
 from folio_web.api.problems import fail
 from folio_web.api.responses import (
     check_if_match,
@@ -31,8 +31,6 @@ from folio_web.api.schemas import (
 )
 
 blp = Blueprint("api-posts", __name__, url_prefix="/api/v1/posts", description="Posts")
-BEARER_AUTH = [{"bearerAuth": []}]
-OPTIONAL_BEARER_AUTH = [{}, {"bearerAuth": []}]
 post_schema = PostSchema()
 
 _ORDER = {

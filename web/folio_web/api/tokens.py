@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from folio_common.extensions import db
 from folio_common.services import accounts, api_tokens
-from folio_web.api.auth import api_user, issue_tokens
+from folio_web.api.auth import BEARER_AUTH, api_user, issue_tokens
 from folio_web.api.responses import json_response, requires_json
 from folio_web.api.schemas import TokenPairSchema, TokenRequestSchema
 from folio_web.throttling import note_login_failure, throttle_login_failures
@@ -18,7 +18,6 @@ from folio_web.throttling import note_login_failure, throttle_login_failures
 blp = Blueprint(
     "api-auth", __name__, url_prefix="/api/v1/auth", description="Access and refresh tokens"
 )
-REFRESH_AUTH = [{"bearerAuth": []}]
 
 
 def _named_account() -> str | None:
@@ -61,7 +60,7 @@ def create_tokens(credentials: dict[str, Any]) -> Response:
 @blp.route("/refresh", methods=["POST"])
 @jwt_required(refresh=True)
 @blp.response(201, TokenPairSchema)
-@blp.doc(security=REFRESH_AUTH)
+@blp.doc(security=BEARER_AUTH)
 def refresh_tokens() -> Response:
     """Send the refresh token as the bearer token: it is revoked and a new pair issued."""
     if not api_tokens.revoke_refresh_token(get_jwt()["jti"]):
@@ -75,7 +74,7 @@ def refresh_tokens() -> Response:
 @blp.route("/logout", methods=["POST"])
 @jwt_required(refresh=True)
 @blp.response(204)
-@blp.doc(security=REFRESH_AUTH)
+@blp.doc(security=BEARER_AUTH)
 def logout() -> Response:
     """Send the refresh token as the bearer token: it stops working at once."""
     api_tokens.revoke_refresh_token(get_jwt()["jti"])
@@ -86,7 +85,7 @@ def logout() -> Response:
 @blp.route("/logout-everywhere", methods=["POST"])
 @jwt_required()
 @blp.response(204)
-@blp.doc(security=REFRESH_AUTH)
+@blp.doc(security=BEARER_AUTH)
 def logout_everywhere() -> Response:
     """With an access token: end every web session and revoke every token of this account."""
     accounts.end_all_sessions(api_user())

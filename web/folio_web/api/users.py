@@ -14,8 +14,7 @@ from folio_common.models import Permission, User
 from folio_common.services import accounts, follows
 from folio_common.services import posts as post_service
 from folio_common.services.accounts import USERNAME_PATTERN
-from folio_web.api.auth import api_user
-from folio_web.api.posts import BEARER_AUTH
+from folio_web.api.auth import BEARER_AUTH, api_user
 from folio_web.api.problems import fail
 from folio_web.api.responses import json_response
 from folio_web.api.schemas import MeSchema, ProfileSchema
