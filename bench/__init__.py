@@ -1,0 +1,1 @@
+"""`make bench`: load the built stack on one machine and report every figure against a baseline."""

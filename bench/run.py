@@ -1,0 +1,789 @@
+"""`make bench`: measure the built stack on this machine, as ratios to a baseline run alongside.
+
+Starts compose.yaml + bench/compose.bench.yaml as project `folio-bench` on free 127.0.0.1 ports
+(rate limits off, demo seed), times a cold start, loads it with wrk, measures Celery from inside
+the web container, and writes bench/results/<date>-<sha>.md and .json. The stack and its volumes
+are removed at the end whatever happens. Only the Python standard library is needed.
+
+The baseline B is bench/hello.py under the web image's Gunicorn config, worker and thread counts
+and CPU quota; every HTTP figure is also given as a ratio to B at the same connection count.
+
+Settings (environment): BENCH_WARMUP (s, default 4), BENCH_DURATION (s per run, default 8),
+BENCH_RUNS (default 3), BENCH_PROJECT (default folio-bench), BENCH_KEEP=1 (leave the stack up),
+plus the base images PYTHON_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+PROJECT = os.environ.get("BENCH_PROJECT", "folio-bench")
+WARMUP_S = int(os.environ.get("BENCH_WARMUP", "4"))
+DURATION_S = int(os.environ.get("BENCH_DURATION", "8"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+KEEP = os.environ.get("BENCH_KEEP") == "1"
+WRK_THREADS = 2
+# Browsers always ask for compression; so does every request here, the baseline's included.
+WRK_HEADERS = ["-H", "Accept-Encoding: gzip"]
+IMAGES = {"web": "folio-web", "worker": "folio-worker", "nginx": "folio-nginx"}
+BASES = {"web": "PYTHON_IMAGE", "worker": "PYTHON_IMAGE", "nginx": "NGINX_IMAGE"}
+DEFAULT_BASES = {
+    "PYTHON_IMAGE": "python:3.13-slim",
+    "NGINX_IMAGE": "nginx:1.26",
+    "POSTGRES_IMAGE": "postgres:17",
+    "REDIS_IMAGE": "redis:8",
+}
+# Services whose CPU time is sampled during every load run.
+SAMPLED = ("nginx", "web", "hello", "redis", "db", "worker")
+STARTED = time.monotonic()
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.monotonic() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    kwargs.setdefault("check", True)
+    kwargs.setdefault("text", True)
+    kwargs.setdefault("capture_output", True)
+    try:
+        return subprocess.run(cmd, **kwargs)  # noqa: S603 - fixed commands built here
+    except subprocess.CalledProcessError as error:
+        output = ((error.stdout or "") + (error.stderr or ""))[-3000:]
+        raise SystemExit(f"failed ({error.returncode}): {' '.join(cmd)}\n{output}") from error
+
+
+# --- the machine and the tree -----------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    if shutil.which("wrk") is None:
+        log("wrk is missing: apt-get install -y wrk")
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        run([*sudo, "apt-get", "install", "-y", "wrk"], capture_output=False, stdout=sys.stderr)
+    version = run(["wrk", "--version"], check=False)
+    return (version.stdout + version.stderr).splitlines()[0].strip()
+
+
+def machine() -> dict[str, Any]:
+    meminfo = Path("/proc/meminfo").read_text()
+    total_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))  # type: ignore[union-attr]
+    model = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+    docker = run(["docker", "version", "--format", "{{.Server.Version}}"], check=False)
+    compose = run(["docker", "compose", "version", "--short"], check=False)
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": model.group(1).strip() if model else platform.processor(),
+        "memory_gib": round(total_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "docker": docker.stdout.strip(),
+        "compose": compose.stdout.strip(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def git_state() -> tuple[str, bool]:
+    sha = run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]).stdout.strip()
+    inputs = ["common", "web", "worker", "nginx", "pyproject.toml", "uv.lock"]
+    status = run(["git", "-C", str(ROOT), "status", "--porcelain", "--", *inputs]).stdout
+    return sha, bool(status.strip())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def free_subnet() -> str:
+    """A 172.30.x.0/24 for the edge network that no Docker network on this host uses yet."""
+    ids = run(["docker", "network", "ls", "-q"]).stdout.split()
+    used = run(
+        ["docker", "network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"]
+        + ids,
+        check=False,
+    ).stdout.split()
+    for n in range(150, 250):
+        if f"172.30.{n}.0/24" not in used:
+            return f"172.30.{n}.0/24"
+    raise SystemExit("no free 172.30.x.0/24 subnet for the edge network")
+
+
+# --- the stack ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    tag: str
+    env: dict[str, str]
+    http_port: int = field(default_factory=free_port)
+    web_port: int = field(default_factory=free_port)
+    hello_port: int = field(default_factory=free_port)
+
+    def __post_init__(self) -> None:
+        static = self.workdir / "static"
+        static.mkdir()
+        # 1 KB of CSS, the size of a small stylesheet or script.
+        rule = ".bench-rule { color: #333; margin: 0 auto; }\n"
+        (static / "1k.css").write_text((rule * (1024 // len(rule) + 1))[:1023] + "\n")
+        values = {
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+            **{name: self.env.get(name, default) for name, default in DEFAULT_BASES.items()},
+            "REGISTRY": "local",
+            "TAG": self.tag,
+            "REVISION": self.tag,
+            "HTTP_PORT": str(self.http_port),
+            "EDGE_SUBNET": free_subnet(),
+            # The figures are about throughput, not about the limiter refusing a load test.
+            "RATELIMIT_ENABLED": "false",
+            # No SMTP server here; no mail is sent during the benchmark anyway.
+            "MAIL_BACKEND": "console",
+            "BENCH_WEB_PORT": str(self.web_port),
+            "BENCH_HELLO_PORT": str(self.hello_port),
+            "BENCH_STATIC_DIR": str(static),
+        }
+        self.env_file = self.workdir / "bench.env"
+        self.env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        self.command = [
+            "docker", "compose", "-p", PROJECT, "--env-file", str(self.env_file),
+            "-f", str(ROOT / "compose.yaml"), "-f", str(BENCH / "compose.bench.yaml"),
+        ]  # fmt: skip
+
+    def compose(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return run([*self.command, *args], cwd=ROOT, **kwargs)
+
+    def container_id(self, service: str) -> str | None:
+        result = self.compose("--profile", "baseline", "ps", "-q", service, check=False)
+        return result.stdout.strip() or None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.http_port}{path}"
+
+
+def image_exists(ref: str) -> bool:
+    return run(["docker", "image", "inspect", ref], check=False).returncode == 0
+
+
+def build(stack: Stack, dirty: bool) -> dict[str, Any]:
+    refs = [f"local/{name}:{stack.tag}" for name in IMAGES.values()]
+    if not dirty and all(image_exists(ref) for ref in refs):
+        log(f"reusing images tagged {stack.tag}")
+        return {"built": False, "seconds": 0.0}
+    log(f"building images as local/folio-*:{stack.tag}")
+    started = time.monotonic()
+    stack.compose("build", "--quiet", capture_output=False, stdout=sys.stderr)
+    return {"built": True, "seconds": round(time.monotonic() - started, 1)}
+
+
+def compose_ps(stack: Stack) -> list[dict[str, Any]]:
+    out = stack.compose("ps", "-a", "--format", "json", check=False).stdout.strip()
+    if not out:
+        return []
+    if out.startswith("["):
+        return json.loads(out)
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def cold_start(stack: Stack) -> dict[str, Any]:
+    """From built images and no volumes to every service healthy, per service too."""
+    stack.compose("--profile", "baseline", "down", "-v", "--remove-orphans", check=False)
+    log("cold start: up --wait from nothing")
+    started = time.monotonic()
+    up = subprocess.Popen(  # noqa: S603
+        [*stack.command, "up", "-d", "--wait", "--wait-timeout", "180"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    ready: dict[str, float] = {}
+    while up.poll() is None:
+        for row in compose_ps(stack):
+            service = row.get("Service", "")
+            done = row.get("Health") == "healthy" or (
+                row.get("State") == "exited" and row.get("ExitCode") == 0
+            )
+            if done and service not in ready:
+                ready[service] = round(time.monotonic() - started, 1)
+        time.sleep(0.25)
+    total = round(time.monotonic() - started, 1)
+    if up.returncode != 0:
+        raise SystemExit(f"the stack did not become healthy: {up.stderr.read()[-2000:]}")
+    log(f"all services healthy after {total}s")
+    return {"seconds": total, "ready_after": dict(sorted(ready.items(), key=lambda kv: kv[1]))}
+
+
+def seed(stack: Stack) -> None:
+    stack.compose("exec", "-T", "web", "flask", "--app", "folio_web.wsgi", "seed")
+
+
+def start_baseline(stack: Stack) -> None:
+    stack.compose("--profile", "baseline", "up", "-d", "--wait", "--wait-timeout", "60", "hello")
+
+
+def gunicorn_settings(stack: Stack) -> dict[str, Any]:
+    """web's and hello's effective Gunicorn environment, CPU quota and worker processes."""
+    config = json.loads(stack.compose("--profile", "baseline", "config", "--format", "json").stdout)
+    found: dict[str, Any] = {}
+    for service in ("web", "hello"):
+        spec = config["services"][service]
+        env = {k: v for k, v in (spec.get("environment") or {}).items() if k.startswith("GUNICORN")}
+        env.pop("GUNICORN_BIND", None)
+        found[service] = {
+            "environment": env,
+            "cpus": spec.get("cpus"),
+            "mem_limit": spec.get("mem_limit"),
+            "workers": children_of_pid_1(stack, service),
+        }
+    web, hello = found["web"], found["hello"]
+    mismatch = [key for key in ("environment", "cpus", "workers") if web[key] != hello[key]]
+    if mismatch:
+        raise SystemExit(f"baseline differs from web in {mismatch}: {web} vs {hello}")
+    return found
+
+
+def children_of_pid_1(stack: Stack, service: str) -> int:
+    """Gunicorn's workers or Celery's pool processes: the main process is the container's PID 1."""
+    count = (
+        "import os, re; print(sum(1 for p in os.listdir('/proc') if p.isdigit() and "
+        "re.search(r'^PPid:\\s+1$', open(f'/proc/{p}/status').read(), re.M)))"
+    )
+    return int(stack.compose("exec", "-T", service, "python", "-c", count).stdout)
+
+
+def discover(stack: Stack) -> dict[str, str]:
+    """URLs of real content: the post with the most comments and the most used tag."""
+
+    def get(path: str) -> Any:
+        with urllib.request.urlopen(stack.url(path), timeout=10) as response:  # noqa: S310
+            return json.load(response)
+
+    posts = get("/api/v1/posts?per_page=100")["data"]
+    comments = {p["id"]: get(f"/api/v1/posts/{p['id']}/comments")["meta"]["total"] for p in posts}
+    post = max(posts, key=lambda p: (comments[p["id"]], -p["id"]))
+    tag = get("/api/v1/tags")["data"][0]
+    return {
+        "post_slug": post["slug"],
+        "post_id": str(post["id"]),
+        "post_comments": str(comments[post["id"]]),
+        "tag_slug": tag["slug"],
+        "tag_posts": str(tag["posts"]),
+    }
+
+
+def probe(url: str) -> dict[str, Any]:
+    """One request before loading a URL: it must answer 200; note what a cache would see."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        body = response.read()
+        return {
+            "status": response.status,
+            "bytes": len(body),
+            "content_encoding": response.headers.get("Content-Encoding"),
+            "sets_cookie": response.headers.get("Set-Cookie") is not None,
+        }
+
+
+# --- CPU accounting -----------------------------------------------------------------------------
+
+
+def _cgroup_usage_ns(container: str) -> tuple[int, int] | None:
+    """(CPU time used, CFS periods throttled) of a container, cgroup v1 or v2."""
+    v1 = Path("/sys/fs/cgroup/cpuacct/docker") / container / "cpuacct.usage"
+    if v1.exists():
+        throttled = 0
+        stat = Path("/sys/fs/cgroup/cpu/docker") / container / "cpu.stat"
+        if stat.exists():
+            throttled = int(re.search(r"nr_throttled (\d+)", stat.read_text()).group(1))  # type: ignore[union-attr]
+        return int(v1.read_text()), throttled
+    for v2 in (
+        Path("/sys/fs/cgroup/system.slice") / f"docker-{container}.scope" / "cpu.stat",
+        Path("/sys/fs/cgroup/docker") / container / "cpu.stat",
+    ):
+        if v2.exists():
+            text = v2.read_text()
+            usage = int(re.search(r"usage_usec (\d+)", text).group(1)) * 1000  # type: ignore[union-attr]
+            throttled = re.search(r"nr_throttled (\d+)", text)
+            return usage, int(throttled.group(1)) if throttled else 0
+    return None
+
+
+def _host_ticks() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields), idle
+
+
+class CpuMeter:
+    """CPU used by each service, the load generator and the whole host over one load run."""
+
+    def __init__(self, containers: dict[str, str]) -> None:
+        self.containers = containers
+
+    def snapshot(self) -> dict[str, Any]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {
+            "at": time.monotonic(),
+            "host": _host_ticks(),
+            "wrk": children.ru_utime + children.ru_stime,
+            "services": {s: _cgroup_usage_ns(c) for s, c in self.containers.items()},
+        }
+
+    @staticmethod
+    def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        seconds = after["at"] - before["at"]
+        total = after["host"][0] - before["host"][0]
+        idle = after["host"][1] - before["host"][1]
+        cores: dict[str, float] = {"wrk": round((after["wrk"] - before["wrk"]) / seconds, 2)}
+        throttled: dict[str, int] = {}
+        for service, start in before["services"].items():
+            end = after["services"].get(service)
+            if start is None or end is None:
+                continue
+            cores[service] = round((end[0] - start[0]) / 1e9 / seconds, 2)
+            throttled[service] = end[1] - start[1]
+        return {
+            "host_busy": round(1 - idle / total, 3) if total else None,
+            "cores": cores,
+            "throttled_periods": throttled,
+        }
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    label: str
+    url: str
+    connections: int
+
+
+def wrk(url: str, connections: int, seconds: int) -> dict[str, Any]:
+    cmd = [
+        "wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+        *WRK_HEADERS, "-s", str(BENCH / "report.lua"), url,
+    ]  # fmt: skip
+    out = run(cmd, timeout=seconds + 60).stdout
+    line = next(line for line in reversed(out.splitlines()) if line.startswith("{"))
+    result = json.loads(line)
+    result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
+    result["failed"] = sum(result["errors"].values())
+    return result
+
+
+def measure(case: Case, meter: CpuMeter) -> dict[str, Any]:
+    log(f"{case.name} @ {case.connections} connections: {case.url}")
+    wrk(case.url, case.connections, WARMUP_S)
+    runs = []
+    for _ in range(RUNS):
+        before = meter.snapshot()
+        result = wrk(case.url, case.connections, DURATION_S)
+        result["cpu"] = CpuMeter.delta(before, meter.snapshot())
+        runs.append(result)
+    by_rps = sorted(runs, key=lambda r: r["rps"])
+    middle = by_rps[len(by_rps) // 2]
+    summary = {
+        "name": case.name,
+        "label": case.label,
+        "url": case.url,
+        "connections": case.connections,
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50_ms": statistics.median(r["latency_us"]["p50"] for r in runs) / 1000,
+        "p99_ms": statistics.median(r["latency_us"]["p99"] for r in runs) / 1000,
+        "failed_requests": sum(r["failed"] for r in runs),
+        # CPU counters of the median run, for finding the bottleneck.
+        "cpu": middle["cpu"],
+        "runs": runs,
+    }
+    log(
+        f"  {summary['rps']:.0f} req/s, p50 {summary['p50_ms']:.1f} ms, "
+        f"p99 {summary['p99_ms']:.1f} ms, cpu {summary['cpu']['cores']}"
+    )
+    return summary
+
+
+def http_cases(stack: Stack, content: dict[str, str]) -> list[Case]:
+    hello = f"http://127.0.0.1:{stack.hello_port}/"
+    direct = f"http://127.0.0.1:{stack.web_port}/healthz"
+    cases = [Case("baseline", "B: hello world, straight to Gunicorn", hello, c) for c in (16, 64)]
+    pages = [
+        ("home", "Home page (anonymous)", "/"),
+        (
+            "post",
+            f"Post page, {content['post_comments']} comments",
+            f"/posts/{content['post_slug']}",
+        ),
+        ("tag", f"Tag page, {content['tag_posts']} posts", f"/tags/{content['tag_slug']}"),
+    ]
+    for connections in (16, 64):
+        cases += [Case(n, label, stack.url(path), connections) for n, label, path in pages]
+    return cases + [
+        Case("api_post", "API: one post", stack.url(f"/api/v1/posts/{content['post_id']}"), 64),
+        Case("api_list", "API: list page", stack.url("/api/v1/posts"), 64),
+        Case("static", "1 KB static file", stack.url("/static/_bench/1k.css"), 64),
+        Case("healthz_nginx", "/healthz through nginx", stack.url("/healthz"), 64),
+        Case("healthz_direct", "/healthz straight to Gunicorn", direct, 64),
+    ]
+
+
+# --- Celery, memory, images -------------------------------------------------------------------
+
+
+def celery_figures(stack: Stack) -> dict[str, Any]:
+    log("celery: enqueue cost, no-op throughput, enqueue -> start latency")
+    script = (BENCH / "celery_probe.py").read_text()
+    result = stack.compose("exec", "-T", "web", "python", "-", input=script, timeout=300)
+    line = next(
+        line for line in reversed(result.stdout.splitlines()) if line.startswith("BENCH-RESULT ")
+    )
+    figures = json.loads(line.removeprefix("BENCH-RESULT "))
+    figures["worker_concurrency"] = children_of_pid_1(stack, "worker")
+    return figures
+
+
+def _mib(text: str) -> float:
+    number, unit = re.match(r"([\d.]+)\s*([A-Za-z]+)", text).groups()  # type: ignore[union-attr]
+    scale = {"B": 1 / 2**20, "KiB": 1 / 1024, "kB": 1 / 1024, "MiB": 1, "MB": 1, "GiB": 1024}
+    return float(number) * scale.get(unit, 1)
+
+
+def memory(stack: Stack) -> dict[str, Any]:
+    ids = {}
+    for row in compose_ps(stack):
+        if row.get("State") == "running" and row.get("Service") != "hello":
+            ids[row["ID"]] = row["Service"]
+    out = run(["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids]).stdout
+    services: dict[str, float] = {}
+    for line in out.splitlines():
+        row = json.loads(line)
+        service = ids.get(row["ID"]) or next(s for i, s in ids.items() if i.startswith(row["ID"]))
+        services[service] = round(_mib(row["MemUsage"].split("/")[0]), 1)
+    return {"services": dict(sorted(services.items())), "total_mib": round(sum(services.values()))}
+
+
+def wait_idle(stack: Stack, seconds: float) -> None:
+    """Let the stack settle: the last requests finish and Gunicorn's workers go quiet."""
+    time.sleep(seconds)
+
+
+def image_sizes(stack: Stack) -> dict[str, Any]:
+    def size(ref: str) -> int:
+        return int(run(["docker", "image", "inspect", "--format", "{{.Size}}", ref]).stdout)
+
+    sizes = {}
+    for service, name in IMAGES.items():
+        base_var = BASES[service]
+        base = stack.env.get(base_var, DEFAULT_BASES[base_var])
+        image, base_size = size(f"local/{name}:{stack.tag}"), size(base)
+        sizes[name] = {
+            "base": base,
+            "image_mb": round(image / 1e6, 1),
+            "base_mb": round(base_size / 1e6, 1),
+            "added_mb": round((image - base_size) / 1e6, 1),
+        }
+    return sizes
+
+
+# --- targets and report -------------------------------------------------------------------------
+
+
+def bottleneck(case: dict[str, Any], quota: float) -> str:
+    cpu = case["cpu"]
+    cores = cpu["cores"]
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cores.items(), key=lambda kv: -kv[1]))
+    busy = cpu["host_busy"] or 0
+    notes = [f"host CPU {busy:.0%} busy; cores used: {parts}"]
+    web = cores.get("web", cores.get("hello", 0))
+    if web >= 0.9 * quota:
+        throttled = cpu["throttled_periods"].get("web", 0)
+        notes.append(
+            f"Gunicorn is at its {quota:g}-CPU quota (throttled in {throttled} CFS periods): "
+            "Python request handling is the limit"
+        )
+    if busy >= 0.9:
+        notes.append(
+            f"the machine's {os.cpu_count()} cores are saturated by wrk, nginx and the app together"
+        )
+    return "; ".join(notes)
+
+
+def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
+    http = {(c["name"], c["connections"]): c for c in report["http"]}
+    quota = float(report["gunicorn"]["web"]["cpus"] or os.cpu_count() or 1)
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, measured: str, target: str, ok: bool, case: dict | None = None) -> None:
+        why = "" if ok or case is None else bottleneck(case, quota)
+        rows.append({"name": name, "measured": measured, "target": target, "ok": ok, "why": why})
+
+    def ratio(name: str, connections: int) -> float:
+        return http[(name, connections)]["rps"] / http[("baseline", connections)]["rps"]
+
+    for page in ("home", "post", "tag"):
+        for connections in (16, 64):
+            r = ratio(page, connections)
+            add(f"{page} page req/s @{connections}", f"{r:.2f} × B", "≥ 0.8 × B", r >= 0.8,
+                http[(page, connections)])  # fmt: skip
+        p99 = http[(page, 64)]["p99_ms"]
+        add(f"{page} page p99 @64", f"{p99:.1f} ms", "≤ 25 ms", p99 <= 25, http[(page, 64)])
+    r = ratio("api_post", 64)
+    add("API one post req/s @64", f"{r:.2f} × B", "≥ 0.5 × B", r >= 0.5, http[("api_post", 64)])
+    p99 = http[("api_post", 64)]["p99_ms"]
+    add("API one post p99 @64", f"{p99:.1f} ms", "≤ 50 ms", p99 <= 50, http[("api_post", 64)])
+    r = ratio("static", 64)
+    add("1 KB static file req/s @64", f"{r:.1f} × B", "≥ 10 × B", r >= 10, http[("static", 64)])
+    r = http[("healthz_nginx", 64)]["rps"] / http[("healthz_direct", 64)]["rps"]
+    add("/healthz via nginx ÷ direct", f"{r:.2f}", "≥ 0.9", r >= 0.9, http[("healthz_nginx", 64)])
+
+    celery = report["celery"]
+    tps = celery["throughput"]["tasks_per_second"]
+    add("no-op tasks/s (2 processes)", f"{tps:.0f}/s", "≥ 500/s", tps >= 500)
+    cost = celery["enqueue"]["enqueue_and_commit"]["p50_ms"]
+    add("enqueue in a request (p50)", f"{cost:.2f} ms", "≤ 1 ms", cost <= 1)
+    start = celery["latency"]["enqueue_to_start"]["p50_ms"]
+    add("enqueue → start p50", f"{start:.1f} ms", "≤ 10 ms", start <= 10)
+    cold = report["cold_start"]["seconds"]
+    add("cold start to all healthy", f"{cold:.1f} s", "≤ 30 s", cold <= 30)
+    idle = report["memory_idle"]["total_mib"]
+    idle_mb = idle * 2**20 / 1e6
+    add("whole stack idle memory", f"{idle_mb:.0f} MB", "≤ 700 MB", idle_mb <= 700)
+    explain_misses(rows, report)
+    return rows
+
+
+def explain_misses(rows: list[dict[str, Any]], report: dict[str, Any]) -> None:
+    """Bottlenecks for the targets that have no load run behind them."""
+    for row in rows:
+        if row["ok"] or row["why"]:
+            continue
+        if row["name"].startswith("cold start"):
+            ready = report["cold_start"]["ready_after"]
+            row["why"] = "services ready after (s): " + ", ".join(
+                f"{k} {v}" for k, v in ready.items()
+            )
+        elif row["name"].startswith("whole stack"):
+            mem = report["memory_idle"]["services"]
+            row["why"] = "per container (MiB): " + ", ".join(
+                f"{k} {v}" for k, v in sorted(mem.items(), key=lambda kv: -kv[1])
+            )
+        else:
+            row["why"] = "see the Celery section for the full distribution"
+
+
+def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    m = report["machine"]
+    g = report["gunicorn"]["web"]
+    lines = [
+        f"# Folio benchmark {report['date']} at {report['revision']}",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu_model']}), {m['memory_gib']} GiB RAM, "
+        f"kernel {m['kernel']}, Docker {m['docker']}, Compose {m['compose']}, {report['wrk']}. "
+        f"Load average at start: {m['load_average_at_start']}.",
+        "",
+        f"Images: local/folio-*:{report['tag']}"
+        + (" (built from a working tree with uncommitted changes)" if report["dirty"] else "")
+        + f". Gunicorn in web and in the baseline: {g['workers']} workers × "
+        f"{g['environment'].get('GUNICORN_THREADS') or 'default'} threads (gthread), "
+        f"CPU quota {g['cpus']}. Worker: {report['celery']['worker_concurrency']} processes.",
+        "",
+        "Method: wrk, 127.0.0.1 only, "
+        f"{WRK_THREADS} threads, `Accept-Encoding: gzip`, {report['method']['warmup_s']} s "
+        f"warm-up (discarded) then {report['method']['runs']} runs of "
+        f"{report['method']['duration_s']} s per case; every figure is the median of the runs. "
+        "B is bench/hello.py under the same Gunicorn config, worker and thread count and CPU "
+        "quota as web, loaded straight (no nginx). Rate limits are off "
+        "(`RATELIMIT_ENABLED=false`); the stack holds the demo seed. Anonymous pages are served "
+        "from the page cache after the first request (warm-up).",
+        "",
+        "## Targets",
+        "",
+        "| Target | Measured | Goal | Result |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['name']} | {r['measured']} | {r['target']} | {'PASS' if r['ok'] else 'MISS'} |"
+        for r in rows
+    ]
+    misses = [r for r in rows if not r["ok"]]
+    if misses:
+        lines += ["", "### Misses and what limits them", ""]
+        lines += [
+            f"- **{r['name']}**: {r['measured']} (goal {r['target']}). {r['why']}." for r in misses
+        ]
+    lines += [
+        "",
+        "## HTTP",
+        "",
+        "| Case | Conns | req/s | × B | p50 ms | p99 ms | failed | host CPU "
+        "| cores (wrk / nginx / web) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    base = {c["connections"]: c["rps"] for c in report["http"] if c["name"] == "baseline"}
+    for c in report["http"]:
+        cores = c["cpu"]["cores"]
+        app_cores = cores.get("hello") if c["name"] == "baseline" else cores.get("web")
+        lines.append(
+            f"| {c['label']} | {c['connections']} | {c['rps']:.0f} | "
+            f"{c['rps'] / base[c['connections']]:.2f} | {c['p50_ms']:.1f} | {c['p99_ms']:.1f} | "
+            f"{c['failed_requests']} | {(c['cpu']['host_busy'] or 0):.0%} | "
+            f"{cores.get('wrk', 0):.2f} / {cores.get('nginx', 0):.2f} / {app_cores or 0:.2f} |"
+        )
+    cel = report["celery"]
+    lines += [
+        "",
+        "## Celery",
+        "",
+        f"- No-op throughput: {cel['throughput']['tasks_per_second']:.0f} tasks/s "
+        f"({cel['throughput']['tasks']} tasks queued while the consumer was paused, drained in "
+        f"{cel['throughput']['drain_seconds']} s; prefetch multiplier "
+        f"{cel['prefetch_multiplier']}, acks_late {cel['acks_late']}).",
+        f"- Enqueue inside a request (`enqueue()` + the commit that sends it): p50 "
+        f"{cel['enqueue']['enqueue_and_commit']['p50_ms']} ms, p99 "
+        f"{cel['enqueue']['enqueue_and_commit']['p99_ms']} ms; the same commit with nothing to "
+        f"send: p50 {cel['enqueue']['commit_alone']['p50_ms']} ms.",
+        f"- Enqueue → task started (idle worker, one task every "
+        f"{cel['latency']['spacing_ms']:.0f} ms): p50 "
+        f"{cel['latency']['enqueue_to_start']['p50_ms']} ms, p99 "
+        f"{cel['latency']['enqueue_to_start']['p99_ms']} ms over {cel['latency']['tasks']} tasks.",
+        "",
+        "## The stack",
+        "",
+        f"Cold start (`down -v`, then `up -d --wait`): {report['cold_start']['seconds']} s. "
+        "Ready after (s): "
+        + ", ".join(f"{k} {v}" for k, v in report["cold_start"]["ready_after"].items())
+        + ".",
+        "",
+        "| Image | Base | Image MB | Added over base MB |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {s['base']} | {s['image_mb']} | {s['added_mb']} |"
+        for name, s in report["images"].items()
+    ]
+    lines += [
+        "",
+        "| Container | Idle MiB (after start) | Idle MiB (after the load) |",
+        "|---|---|---|",
+    ]
+    after = report["memory_after_load"]["services"]
+    for service, mib in report["memory_idle"]["services"].items():
+        lines.append(f"| {service} | {mib} | {after.get(service, '')} |")
+    lines.append(
+        f"| **total** | **{report['memory_idle']['total_mib']}** | "
+        f"**{report['memory_after_load']['total_mib']}** |"
+    )
+    lines += [
+        "",
+        "## Rerun",
+        "",
+        "```",
+        *report["commands"],
+        "```",
+        "",
+        f"Content loaded: {json.dumps(report['content'])}. "
+        "Raw runs: the JSON file beside this one.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    wrk_version = ensure_wrk()
+    sha, dirty = git_state()
+    tag = f"bench-{sha}-dirty" if dirty else sha
+    workdir = Path(tempfile.mkdtemp(prefix="folio-bench-"))
+    stack = Stack(workdir=workdir, tag=tag, env=dict(os.environ))
+    report: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "revision": sha,
+        "dirty": dirty,
+        "tag": tag,
+        "wrk": wrk_version,
+        "machine": machine(),
+        "method": {
+            "warmup_s": WARMUP_S,
+            "duration_s": DURATION_S,
+            "runs": RUNS,
+            "wrk_threads": WRK_THREADS,
+        },  # fmt: skip
+        "commands": [
+            "set -a; . ./.offline-images.env; set +a   # only where base images are offline copies",
+            "make bench            # = python3 bench/run.py",
+            f"# inside: docker compose -p {PROJECT} --env-file <tmp>/bench.env "
+            "-f compose.yaml -f bench/compose.bench.yaml up -d --wait",
+            f"# each case: wrk -t{WRK_THREADS} -c<16|64> -d{DURATION_S}s --timeout 5s "
+            "-H 'Accept-Encoding: gzip' -s bench/report.lua <url>",
+        ],
+    }
+
+    def teardown() -> None:
+        if KEEP:
+            log(f"kept project {PROJECT}; env file {stack.env_file}")
+            return
+        log("removing the stack and its volumes")
+        stack.compose("--profile", "baseline", "down", "-v", "--remove-orphans", "--timeout", "20",
+                      check=False)  # fmt: skip
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        report["build"] = build(stack, dirty)
+        report["cold_start"] = cold_start(stack)
+        seed(stack)
+        wait_idle(stack, 10)
+        report["memory_idle"] = memory(stack)
+        start_baseline(stack)
+        report["gunicorn"] = gunicorn_settings(stack)
+        report["content"] = discover(stack)
+        report["images"] = image_sizes(stack)
+        cases = http_cases(stack, report["content"])
+        report["probes"] = {c.url: probe(c.url) for c in cases}
+        containers = {s: cid for s in SAMPLED if (cid := stack.container_id(s))}
+        meter = CpuMeter(containers)
+        report["http"] = [measure(case, meter) for case in cases]
+        report["celery"] = celery_figures(stack)
+        wait_idle(stack, 10)
+        report["memory_after_load"] = memory(stack)
+    finally:
+        teardown()
+    rows = evaluate(report)
+    report["targets"] = rows
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / f"{dt.datetime.now(dt.UTC):%Y-%m-%d}-{sha}"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    stem.with_suffix(".md").write_text(markdown(report, rows))
+    passed = sum(r["ok"] for r in rows)
+    log(f"{passed}/{len(rows)} targets met; report: {stem.with_suffix('.md').relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
