@@ -141,6 +141,10 @@ test: sync ## Unit and integration tests with coverage (throwaway Postgres/Redis
 e2e: sync ## Build the images, start a throwaway stack and run tests/e2e through nginx
 	scripts/e2e.sh
 
+.PHONY: bench
+bench: require-docker ## Load a throwaway stack with wrk, write bench/results/<date>-<sha>.md (< 10 min)
+	python3 bench/run.py
+
 .PHONY: policy
 policy: sync ## Check compose.yaml against the hardening rules
 	$(UV) run --frozen pytest tests/stack -p no:cacheprovider
