@@ -104,21 +104,36 @@ def run_flask_migrate(env: dict[str, str], timeout: float = 120) -> subprocess.C
 
 @dataclass
 class Mailbox:
-    """Everything the SMTP server received, in order; tests wait on it with a deadline."""
+    """Everything the SMTP server received, in order; tests wait on it with a deadline.
+
+    `refuse_next(n)` makes it answer the next n deliveries with a temporary failure (451), as a
+    mail server under load does, so tests can watch the worker retry.
+    """
 
     messages: list[EmailMessage] = field(default_factory=list)
+    refused: int = 0
+    _to_refuse: int = 0
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._changed:
+            if self._to_refuse > 0:
+                self._to_refuse -= 1
+                self.refused += 1
+                return "451 4.3.0 Temporary failure, please try again later"
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             self.messages.append(message)  # type: ignore[arg-type]
             self._changed.notify_all()
         return "250 Message accepted for delivery"
 
+    def refuse_next(self, count: int) -> None:
+        with self._changed:
+            self._to_refuse = count
+
     def clear(self) -> None:
         with self._changed:
             self.messages.clear()
+            self.refused = self._to_refuse = 0
 
     def to(self, address: str) -> list[EmailMessage]:
         with self._changed:

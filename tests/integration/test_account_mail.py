@@ -10,7 +10,9 @@ import pytest
 
 from folio_common.extensions import db
 from folio_common.models import JobRun, JobState, User
+from folio_common.services import accounts
 from tests.conftest import csrf_token
+from tests.factories import UserFactory
 from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration
@@ -85,3 +87,28 @@ def test_the_worker_logs_the_web_requests_id_and_records_the_run(
         lambda: f'"request_id": "{request_id}"' in celery_worker.log(),
         what="the request id in the worker's log",
     )
+
+
+def test_a_mail_server_hiccup_is_retried_until_the_mail_goes_out(app, mailbox):
+    with app.app_context():
+        user_id = UserFactory(email="forgetful@example.com").id
+        db.session.commit()
+        mailbox.refuse_next(2)
+
+        accounts.request_password_reset("forgetful@example.com")
+        db.session.commit()
+
+    (mail,) = mailbox.wait_for(1)
+    assert mailbox.refused == 2
+    assert mail["To"] == "forgetful@example.com"
+    assert "http://folio.test/auth/reset/" in mail.get_body(("plain",)).get_content()
+
+    def finished_run() -> JobRun | None:
+        with app.app_context():
+            run = db.session.execute(
+                db.select(JobRun).where(JobRun.task == "folio.send_password_reset_email")
+            ).scalar_one_or_none()
+            return run if run is not None and run.state == JobState.SUCCEEDED else None
+
+    run = wait_for(finished_run, what="the retried run to be recorded as succeeded")
+    assert run.subject == f"user_id={user_id}"
