@@ -14,12 +14,24 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from folio_common import passwords
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_web import create_app
 from tests.factories import DEFAULT_PASSWORD
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2's cheapest parameters in tests only: the production profile costs ~0.25 s a hash."""
+    from argon2 import PasswordHasher, profiles
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords._hasher = original
 
 
 def test_env(tmp_path: Path) -> dict[str, str]:

@@ -13,8 +13,6 @@ from folio_common.models import Comment, Post, PostStatus, Role, Tag, User, utcn
 from folio_common.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct horse battery"
-# Hashing is deliberately slow; tests share one hash of the default password.
-_DEFAULT_HASH = hash_password(DEFAULT_PASSWORD)
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -30,7 +28,8 @@ class UserFactory(BaseFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password_hash = _DEFAULT_HASH
+    # Hashed at build time, with whatever parameters the test session's hasher uses.
+    password_hash = factory.LazyFunction(lambda: hash_password(DEFAULT_PASSWORD))
     role = Role.AUTHOR
     confirmed_at = factory.LazyFunction(utcnow)
     active = True

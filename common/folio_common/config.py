@@ -264,6 +264,9 @@ class Settings:
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_KEY_PREFIX": "folio:limits",
             "RATELIMIT_HEADERS_ENABLED": True,
+            # A Redis outage must not turn every log-in into a 500: count in memory meanwhile.
+            "RATELIMIT_SWALLOW_ERRORS": True,
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
             "LOGIN_FAILURE_LIMIT": self.login_failure_limit,
             "API_RATE_LIMIT": self.api_rate_limit,
             "JWT_ACCESS_MINUTES": self.jwt_access_minutes,
