@@ -41,7 +41,8 @@ if ! answers "$TEST_DATABASE_URL"; then
     if docker_answers; then
         name="folio-test-pg-$$"
         docker run -d --rm --name "$name" -p 127.0.0.1::5432 \
-            -e POSTGRES_HOST_AUTH_METHOD=trust --tmpfs /var/lib/postgresql/data \
+            -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_PASSWORD=throwaway \
+            --tmpfs /var/lib/postgresql/data \
             "${POSTGRES_IMAGE:-postgres:17}" >/dev/null
         started+=("$name")
         port="$(docker port "$name" 5432/tcp | head -1 | sed 's/.*://')"
