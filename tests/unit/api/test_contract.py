@@ -86,3 +86,35 @@ def test_cors_allows_listed_origins_only(client):
 def test_api_responses_set_no_cookies(client, author):
     assert "Set-Cookie" not in client.get("/api/v1/me", headers=author.bearer).headers
     assert "Set-Cookie" not in sign_in(client, author.username).headers
+
+
+def test_cors_preflight_names_what_a_listed_origin_may_send(client):
+    response = client.options(
+        "/api/v1/posts",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type",
+        },
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    allowed = response.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in allowed and "content-type" in allowed
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_an_unexpected_failure_is_still_problem_json_without_a_traceback(app, client):
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/api/v1/broken-on-purpose", view_func=broken)
+    body = assert_problem(client.get("/api/v1/broken-on-purpose"), 500)
+    assert "secret internals" not in str(body)
+
+
+def test_an_optional_body_must_still_be_json_when_sent(client, author):
+    created = client.post(
+        "/api/v1/posts", json={"title": "Tiny", "body": "x"}, headers=author.bearer
+    ).headers["Location"]
+    response = client.post(f"{created}/publish", data="now please", headers=author.bearer)
+    assert_problem(response, 415)
