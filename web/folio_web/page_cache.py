@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from flask import Response, current_app, request, session
+from flask import current_app, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from folio_common.extensions import cache
@@ -32,8 +33,9 @@ def _key() -> str:
     return f"page:{content_cache.current_version()}:{request.full_path}"
 
 
-def _cacheable(response: Response) -> bool:
-    # Only plain successful pages: never errors, redirects, or anything setting a cookie.
+def _cacheable(view_result: ResponseReturnValue) -> bool:
+    # Only plain successful pages: never redirects, or anything setting a cookie.
+    response = current_app.make_response(view_result)
     return response.status_code == 200 and "Set-Cookie" not in response.headers
 
 

@@ -19,6 +19,7 @@ from folio_common.extensions import db
 from folio_common.models import AccountToken, RefreshToken, Role, TokenPurpose, User, utcnow
 from folio_common.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from folio_common.queue import enqueue
+from folio_common.services import content_cache
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
 DEFAULT_ROLE = Role.AUTHOR
@@ -303,6 +304,7 @@ def update_profile(user: User, display_name: str | None, bio: str | None) -> Non
         raise AccountError(f"Bios are at most {PROFILE_BIO_MAX} characters.", field="bio")
     user.display_name = display_name
     user.bio = bio
+    content_cache.invalidate()  # pages show authors' names and bios
 
 
 # --- administration ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from folio_common.extensions import db
 from folio_common.models import Follow, Role, User
+from folio_common.services import content_cache
 
 
 class FollowError(ValueError):
@@ -26,6 +27,7 @@ def follow(follower: User, author: User) -> bool:
         return False
     db.session.add(Follow(follower_id=follower.id, author_id=author.id))
     db.session.flush()
+    content_cache.invalidate()  # author pages show follower counts
     return True
 
 
@@ -35,6 +37,7 @@ def unfollow(follower: User, author: User) -> bool:
         return False
     db.session.delete(existing)
     db.session.flush()
+    content_cache.invalidate()  # author pages show follower counts
     return True
 
 

@@ -18,6 +18,7 @@ from folio_common.extensions import db
 from folio_common.models import Post, utcnow
 from folio_common.services import posts
 from folio_web.blog import bp
+from folio_web.page_cache import cached_page
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 20
@@ -82,6 +83,7 @@ def _feed_response(
 
 
 @bp.get("/feed.atom")
+@cached_page
 def feed() -> Response:
     return _feed_response(
         "Folio",
@@ -92,6 +94,7 @@ def feed() -> Response:
 
 
 @bp.get("/tags/<slug>/feed.atom")
+@cached_page
 def tag_feed(slug: str) -> Response:
     tag = posts.get_tag(slug)
     if tag is None:

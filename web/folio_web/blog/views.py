@@ -22,6 +22,7 @@ from folio_common.services.posts import PostError
 from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
 from folio_web.blog.paging import page_number
+from folio_web.page_cache import cached_page
 from folio_web.security import is_safe_next, permission_required
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -116,6 +117,7 @@ def _status_message(post: Post) -> str:
 
 
 @bp.get("/")
+@cached_page
 def index() -> ResponseReturnValue:
     return render_template("blog/index.html", page=_paginate(posts.published_posts()))
 
@@ -136,16 +138,19 @@ def _render_post(post: Post, comment_form: CommentForm) -> str:
 
 
 @bp.get("/posts/<slug>")
+@cached_page
 def post(slug: str) -> ResponseReturnValue:
     return _render_post(_visible_post_or_404(slug), CommentForm())
 
 
 @bp.get("/tags")
+@cached_page
 def tags() -> ResponseReturnValue:
     return render_template("blog/tags.html", tags=posts.tags_with_counts())
 
 
 @bp.get("/tags/<slug>")
+@cached_page
 def tag(slug: str) -> ResponseReturnValue:
     found = posts.get_tag(slug)
     if found is None:
@@ -155,6 +160,7 @@ def tag(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/authors/<username>")
+@cached_page
 def author(username: str) -> ResponseReturnValue:
     found = _author_or_404(username)
     viewer = _viewer()
@@ -167,6 +173,7 @@ def author(username: str) -> ResponseReturnValue:
 
 
 @bp.get("/search")
+@cached_page
 def search() -> ResponseReturnValue:
     q = " ".join(request.args.get("q", "").split())
     page = _paginate(posts.published_posts(q=q)) if q else None

@@ -1,0 +1,105 @@
+"""Anonymous pages come from the cache until content changes; signed-in users always see fresh."""
+
+import pytest
+
+from folio_common.extensions import db
+from folio_common.models import Post, User
+from folio_common.services import comments, follows, posts
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def app_env(app_env):
+    return {**app_env, "PAGE_CACHE": "true"}
+
+
+@pytest.fixture
+def author(app):
+    with app.app_context():
+        user = UserFactory(username="cachedauthor")
+        db.session.commit()
+        return user.id
+
+
+def _write(app, author_id, title, **kwargs):
+    with app.app_context():
+        post = posts.create_post(
+            db.session.get(User, author_id),
+            title,
+            "Body text.",
+            status="published",
+            **kwargs,
+        )
+        db.session.commit()
+        return post.slug
+
+
+def _sneak_in_title_change(app, slug, title):
+    """Change a row behind the services' back: only a cached page would still show the old title."""
+    with app.app_context():
+        post = db.session.execute(db.select(Post).where(Post.slug == slug)).scalar_one()
+        post.title = title
+        db.session.commit()
+
+
+def test_anonymous_index_is_served_from_the_cache(app, client, author):
+    slug = _write(app, author, "First words")
+    assert "First words" in client.get("/").get_data(as_text=True)
+    _sneak_in_title_change(app, slug, "Rewritten quietly")
+    assert "First words" in client.get("/").get_data(as_text=True)
+
+
+def test_a_new_post_invalidates_cached_pages(app, client, author):
+    _write(app, author, "First words")
+    client.get("/")
+    client.get("/feed.atom")
+    _write(app, author, "Second thoughts")
+    assert "Second thoughts" in client.get("/").get_data(as_text=True)
+    assert "Second thoughts" in client.get("/feed.atom").get_data(as_text=True)
+
+
+def test_editing_a_post_invalidates_its_page_and_tag_page(app, client, author):
+    slug = _write(app, author, "Tagged", tags=["cats"])
+    client.get(f"/posts/{slug}")
+    client.get("/tags/cats")
+    with app.app_context():
+        post = posts.get_post_by_slug(slug)
+        posts.update_post(post, title="Retitled", tags=["cats", "dogs"])
+        db.session.commit()
+    assert "Retitled" in client.get(f"/posts/{slug}").get_data(as_text=True)
+    assert "Retitled" in client.get("/tags/cats").get_data(as_text=True)
+    assert "dogs" in client.get("/tags").get_data(as_text=True)
+
+
+def test_a_comment_invalidates_the_post_page(app, client, author):
+    slug = _write(app, author, "Discuss")
+    client.get(f"/posts/{slug}")
+    with app.app_context():
+        post = posts.get_post_by_slug(slug)
+        reader = UserFactory(reader=True)
+        comments.add_comment(post, reader, "First comment here")
+        db.session.commit()
+    assert "First comment here" in client.get(f"/posts/{slug}").get_data(as_text=True)
+
+
+def test_a_new_follower_invalidates_the_author_page(app, client, author):
+    assert "0 followers" in client.get("/authors/cachedauthor").get_data(as_text=True)
+    with app.app_context():
+        follows.follow(UserFactory(reader=True), db.session.get(User, author))
+        db.session.commit()
+    assert "1 follower<" in client.get("/authors/cachedauthor").get_data(as_text=True)
+
+
+def test_signed_in_users_always_get_a_fresh_page(app, client, auth, author):
+    slug = _write(app, author, "Before")
+    client.get("/")
+    auth.login("cachedauthor")
+    _sneak_in_title_change(app, slug, "After, unseen by visitors")
+    assert "After, unseen by visitors" in client.get("/").get_data(as_text=True)
+
+
+def test_error_pages_are_not_cached(app, client, author):
+    assert client.get("/posts/not-yet").status_code == 404
+    slug = _write(app, author, "Not yet")
+    assert slug == "not-yet"
+    assert client.get("/posts/not-yet").status_code == 200
