@@ -1,7 +1,7 @@
 """Celery figures, measured from inside the web container (the real producer) by bench/run.py.
 
 Run as `docker compose exec -T web python - < bench/celery_probe.py`; prints one line
-`BENCH-RESULT {json}` at the end. Three measurements:
+`BENCH-RESULT {json}` at the end. Three measurements (BENCH_PHASES picks some):
 
 - enqueue cost: `enqueue("folio.noop")` plus the commit that sends it, inside a request context,
   against the same commit with nothing to send;
@@ -173,15 +173,23 @@ def measure_start_latency() -> dict[str, object]:
     }
 
 
+PHASES = {
+    "enqueue": measure_enqueue_cost,
+    "throughput": measure_throughput,
+    "latency": measure_start_latency,
+}
+
+
 def main() -> None:
-    result = {
+    """Runs the phases named in BENCH_PHASES (comma-separated; all of them by default)."""
+    chosen = os.environ.get("BENCH_PHASES") or ",".join(PHASES)
+    result: dict[str, object] = {
         "queue": queue_name,
         "prefetch_multiplier": celery.conf.worker_prefetch_multiplier,
         "acks_late": celery.conf.task_acks_late,
-        "enqueue": measure_enqueue_cost(),
-        "throughput": measure_throughput(),
-        "latency": measure_start_latency(),
     }
+    for phase in chosen.split(","):
+        result[phase] = PHASES[phase]()
     print("BENCH-RESULT " + json.dumps(result), flush=True)
 
 
