@@ -41,6 +41,9 @@ E2E_TLS_DIR=$workdir/tls
 EDGE_SUBNET=$(free_subnet)
 ENV
 
+# The same values in the environment, where they win over anything make or the shell exported.
+set -a; . "$workdir/e2e.env"; set +a
+
 compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.e2e.yaml)
 
 cleanup() {
