@@ -5,14 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from folio_common.models.base import Base, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+from folio_common.models.base import Base, enum_column, utcnow
 
 
 class ExportStatus(enum.StrEnum):
@@ -28,7 +24,9 @@ class Export(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[ExportStatus] = mapped_column(_enum(ExportStatus), default=ExportStatus.PENDING)
+    status: Mapped[ExportStatus] = mapped_column(
+        enum_column(ExportStatus), default=ExportStatus.PENDING
+    )
     progress: Mapped[int] = mapped_column(default=0)  # percent, 0-100
     file_name: Mapped[str | None] = mapped_column(String(255))
     size_bytes: Mapped[int | None]
@@ -52,7 +50,7 @@ class JobRun(Base):
     task: Mapped[str] = mapped_column(String(120), index=True)
     task_id: Mapped[str | None] = mapped_column(String(64), index=True)
     subject: Mapped[str | None] = mapped_column(String(120))
-    state: Mapped[JobState] = mapped_column(_enum(JobState), default=JobState.STARTED)
+    state: Mapped[JobState] = mapped_column(enum_column(JobState), default=JobState.STARTED)
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

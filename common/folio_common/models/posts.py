@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Text, func, literal_column
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from folio_common.models.base import Base, utcnow
+from folio_common.models.base import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
     from folio_common.models.users import User
@@ -72,9 +72,7 @@ class Post(Base):
     # Rendered and sanitised once on save: pages never render Markdown per request.
     body_html: Mapped[str] = mapped_column(Text)
     status: Mapped[PostStatus] = mapped_column(
-        Enum(
-            PostStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
-        ),
+        enum_column(PostStatus),
         default=PostStatus.DRAFT,
     )
     publish_at: Mapped[datetime | None]

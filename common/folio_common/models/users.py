@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, String, func, text
+from sqlalchemy import ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from folio_common.models.base import Base, utcnow
+from folio_common.models.base import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
     from folio_common.models.posts import Comment, Post
@@ -58,7 +58,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        enum_column(Role),
         default=Role.READER,
     )
     display_name: Mapped[str | None] = mapped_column(String(64))

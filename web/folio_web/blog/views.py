@@ -6,6 +6,9 @@ on success and rolls back on failure, so a failed request leaves nothing half-wr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -183,27 +186,31 @@ def search() -> ResponseReturnValue:
 # --- writing ----------------------------------------------------------------------------------
 
 
+def _save_post(form: PostForm, save: Callable[..., Post]) -> ResponseReturnValue | None:
+    """Create or update a post from the form: a redirect to it, or None to show the errors."""
+    try:
+        saved = save(
+            title=form.title.data or "",
+            body=form.body.data or "",
+            tags=form.tags.data or "",
+            status=PostStatus(form.status.data),
+            publish_at=form.publish_at_utc(),
+        )
+    except PostError as error:
+        db.session.rollback()
+        _attach_error(form, error)
+        return None
+    db.session.commit()
+    flash(_status_message(saved), "success")
+    return redirect(url_for("blog.post", slug=saved.slug))
+
+
 @bp.route("/write", methods=["GET", "POST"])
 @permission_required(Permission.WRITE)
 def write() -> ResponseReturnValue:
     form = PostForm()
-    if form.validate_on_submit():
-        try:
-            new_post = posts.create_post(
-                _me(),
-                form.title.data or "",
-                form.body.data or "",
-                tags=form.tags.data or "",
-                status=PostStatus(form.status.data),
-                publish_at=form.publish_at_utc(),
-            )
-        except PostError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_status_message(new_post), "success")
-            return redirect(url_for("blog.post", slug=new_post.slug))
+    if form.validate_on_submit() and (saved := _save_post(form, partial(posts.create_post, _me()))):
+        return saved
     return render_template("blog/write.html", form=form, post=None)
 
 
@@ -213,23 +220,8 @@ def edit(slug: str) -> ResponseReturnValue:
     post = _editable_post_or_abort(slug)
     form = PostForm() if request.method == "POST" else PostForm.for_post(post)
     form.offer_choices_for(post)
-    if form.validate_on_submit():
-        try:
-            posts.update_post(
-                post,
-                title=form.title.data or "",
-                body=form.body.data or "",
-                tags=form.tags.data or "",
-                status=PostStatus(form.status.data),
-                publish_at=form.publish_at_utc(),
-            )
-        except PostError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_status_message(post), "success")
-            return redirect(url_for("blog.post", slug=post.slug))
+    if form.validate_on_submit() and (saved := _save_post(form, partial(posts.update_post, post))):
+        return saved
     return render_template("blog/write.html", form=form, post=post)
 
 
