@@ -16,7 +16,11 @@ TAG ?= $(GIT_SHA)
 # An extra tag for `make push`, e.g. VERSION_TAG=v1.2.0.
 VERSION_TAG ?=
 REVISION ?= $(GIT_SHA)
+IMAGE_SOURCE ?= $(shell git config --get remote.origin.url 2>/dev/null)
 export REGISTRY TAG REVISION
+ifneq ($(IMAGE_SOURCE),)
+export IMAGE_SOURCE
+endif
 
 COMPOSE ?= docker compose
 STACK := $(COMPOSE) -f compose.yaml
