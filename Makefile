@@ -140,11 +140,11 @@ dev: sync ## Run Folio without Docker: SQLite, in-process tasks, mail in the log
 
 .PHONY: test
 test: sync ## Unit and integration tests with coverage (throwaway Postgres/Redis if none answer)
-	scripts/test.sh
+	UV=$(UV) scripts/test.sh
 
 .PHONY: e2e
 e2e: sync ## Build the images, start a throwaway stack and run tests/e2e through nginx
-	scripts/e2e.sh
+	UV=$(UV) scripts/e2e.sh
 
 .PHONY: bench
 bench: require-docker ## Load a throwaway stack with wrk, write bench/results/<date>-<sha>.md (< 10 min)

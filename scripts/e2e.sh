@@ -81,4 +81,4 @@ export E2E_MAIL_API="http://127.0.0.1:$mail_port"
 export E2E_CA_FILE="$workdir/tls/cert.pem"
 export E2E_COMPOSE="${compose[*]}"
 set +e
-uv run --frozen pytest tests/e2e -p no:cacheprovider "$@"
+"${UV:-uv}" run --frozen pytest tests/e2e -p no:cacheprovider "$@"

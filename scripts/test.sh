@@ -69,4 +69,4 @@ if ! answers "$TEST_REDIS_URL"; then
 fi
 
 export TEST_DATABASE_URL TEST_REDIS_URL
-uv run --frozen pytest --cov --cov-report=term "$@"
+"${UV:-uv}" run --frozen pytest --cov --cov-report=term "$@"
