@@ -132,7 +132,6 @@ sync: uv ## Install the workspace and dev tools into .venv (uv sync)
 
 .PHONY: dev
 dev: sync ## Run Folio without Docker: SQLite, in-process tasks, mail in the log, on 127.0.0.1:5000
-	@mkdir -p web/instance  # the app's instance folder: SQLite database and exports
 	@export FOLIO_ENV=development FLASK_SKIP_DOTENV=1; unset DATABASE_URL REDIS_URL MAIL_BACKEND; \
 	$(FLASK) migrate && $(FLASK) seed && \
 	echo "Folio (development) on http://127.0.0.1:5000" && \

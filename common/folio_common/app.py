@@ -21,6 +21,9 @@ def configure_app(app: Flask, settings: Settings | None = None, **overrides: Any
     app.config.from_mapping(settings.flask_config())
     app.config.update(overrides)
     app.extensions["folio.settings"] = settings
+    if settings.env == "development":
+        # The default SQLite database and exports live here; containers use volumes instead.
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app.config["LOG_LEVEL"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
