@@ -12,6 +12,7 @@ log() { printf '[registry-test] %s\n' "$*" >&2; }
 if ! command -v docker-registry >/dev/null; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         log "installing Debian's docker-registry"
+        apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
     else
         log "needs Debian's docker-registry package"; exit 1
