@@ -67,8 +67,11 @@ graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 # Longer than nginx's upstream keepalive_timeout, so nginx never reuses a socket we just closed.
 keepalive = _env_int("GUNICORN_KEEPALIVE", 75)
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# A safety net against slow leaks, not a routine: a fresh worker re-warms its template, SQL and
+# connection caches; restarting every 1000 requests made a cached page cost ~35 % more CPU
+# (docs/performance.md).
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 10000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
 # The heartbeat file lives in RAM: the root filesystem is read-only and disk I/O can stall it.
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")  # noqa: S108
 preload_app = _env_flag("GUNICORN_PRELOAD", True)
