@@ -813,6 +813,10 @@ def main() -> int:
         stack.compose("--profile", "baseline", "down", "-v", "--remove-orphans", "--timeout", "20",
                       check=False)  # fmt: skip
         shutil.rmtree(workdir, ignore_errors=True)
+        if dirty:
+            # Tags of a working tree are one-offs; the layers stay in the build cache for reuse.
+            refs = [f"local/{name}:{tag}" for name in IMAGES.values()]
+            run(["docker", "image", "rm", *refs], check=False)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
