@@ -538,22 +538,31 @@ def image_sizes(stack: Stack) -> dict[str, Any]:
 # --- targets and report -------------------------------------------------------------------------
 
 
-def bottleneck(case: dict[str, Any], quota: float) -> str:
+def cpu_per_request_us(case: dict[str, Any], service: str) -> float:
+    """CPU microseconds one request cost a service, from the median run's counters."""
+    cores = case["cpu"]["cores"].get(service, 0)
+    return cores / case["rps"] * 1e6 if case["rps"] else 0.0
+
+
+def bottleneck(case: dict[str, Any], baseline: dict[str, Any], quota: float) -> str:
     cpu = case["cpu"]
     cores = cpu["cores"]
     parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cores.items(), key=lambda kv: -kv[1]))
     busy = cpu["host_busy"] or 0
     notes = [f"host CPU {busy:.0%} busy; cores used: {parts}"]
-    web = cores.get("web", cores.get("hello", 0))
-    if web >= 0.9 * quota:
-        throttled = cpu["throttled_periods"].get("web", 0)
+    app = "hello" if case["name"] == "baseline" else "web"
+    if cores.get(app, 0) >= 0.9 * quota:
+        throttled = cpu["throttled_periods"].get(app, 0)
         notes.append(
-            f"Gunicorn is at its {quota:g}-CPU quota (throttled in {throttled} CFS periods): "
-            "Python request handling is the limit"
+            f"Gunicorn is at its {quota:g}-CPU quota (throttled in {throttled} CFS periods), "
+            f"so throughput is quota ÷ CPU per request: {cpu_per_request_us(case, app):.0f} µs "
+            f"per request against B's {cpu_per_request_us(baseline, 'hello'):.0f} µs"
         )
     if busy >= 0.9:
         notes.append(
-            f"the machine's {os.cpu_count()} cores are saturated by wrk, nginx and the app together"
+            f"the machine's {os.cpu_count()} cores are saturated by wrk, nginx and the app "
+            "together "
+            f"(nginx {cpu_per_request_us(case, 'nginx'):.0f} µs per request)"
         )
     return "; ".join(notes)
 
@@ -574,7 +583,8 @@ def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def add(name: str, measured: str, target: str, ok: bool, case: dict | None = None) -> None:
-        why = "" if ok or case is None else bottleneck(case, quota)
+        baseline = http[("baseline", case["connections"])] if case else None
+        why = "" if ok or case is None else bottleneck(case, baseline, quota)  # type: ignore[arg-type]
         if why and "p99" in name:
             why += "; " + queueing(case, http[("baseline", 64)])  # type: ignore[arg-type]
         rows.append({"name": name, "measured": measured, "target": target, "ok": ok, "why": why})
@@ -700,8 +710,8 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "## HTTP",
         "",
         "| Case | Conns | req/s | × B | p50 ms | p99 ms | failed | host CPU "
-        "| cores (wrk / nginx / web) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| cores (wrk / nginx / app) | app CPU µs/req |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = {c["connections"]: c["rps"] for c in report["http"] if c["name"] == "baseline"}
     for c in report["http"]:
@@ -712,7 +722,8 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             f"{ratio_text(c['rps'], base.get(c['connections']))} | {c['p50_ms']:.1f} | "
             f"{c['p99_ms']:.1f} | "
             f"{c['failed_requests']} | {(c['cpu']['host_busy'] or 0):.0%} | "
-            f"{cores.get('wrk', 0):.2f} / {cores.get('nginx', 0):.2f} / {app_cores or 0:.2f} |"
+            f"{cores.get('wrk', 0):.2f} / {cores.get('nginx', 0):.2f} / {app_cores or 0:.2f} | "
+            f"{cpu_per_request_us(c, 'hello' if c['name'] == 'baseline' else 'web'):.0f} |"
         )
     cel = report["celery"]
     lines += [
