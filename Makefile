@@ -101,7 +101,7 @@ redis-cli: require-docker ## redis-cli on the stack's Redis
 	$(COMPOSE) exec redis redis-cli
 
 .PHONY: push
-push: require-docker ## Build and push the images: make push REGISTRY=host/ns TAG=... [VERSION_TAG=v1.2.0]
+push: require-docker .env ## Build and push the images: make push REGISTRY=host/ns TAG=... [VERSION_TAG=v1.2.0]
 	@if [ "$(REGISTRY)" = local ]; then echo "set REGISTRY, e.g. make push REGISTRY=registry.example.com/folio"; exit 1; fi
 	$(STACK) build
 	$(STACK) push nginx web worker
