@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/") or request.is_json:
+    # API paths never get here: they answer problem+json (folio_web.api.problems).
+    if request.is_json:
         return True
     accept = request.accept_mimetypes
     return accept.best_match(["text/html", "application/json"]) == "application/json"
