@@ -57,6 +57,9 @@ def migrate_command(wait: int) -> None:
                 connection.execute(text("SELECT 1"))
             break
         except OperationalError as exc:
+            if "authentication failed" in str(exc):
+                # Waiting cannot fix credentials, e.g. a new .env against an old data volume.
+                raise click.ClickException(f"the database refused the credentials: {exc}") from exc
             if time.monotonic() >= deadline:
                 raise click.ClickException(f"database not reachable after {wait}s: {exc}") from exc
             click.echo("waiting for the database…", err=True)
