@@ -46,6 +46,8 @@ KEEP = os.environ.get("BENCH_KEEP") == "1"
 # A comma-separated subset of the HTTP cases (e.g. "baseline,home"), for trying out one change.
 ONLY = {name for name in os.environ.get("BENCH_CASES", "").split(",") if name}
 WRK_THREADS = 2
+# Seconds the stack is left alone before its idle memory and CPU are read.
+IDLE_S = 15
 # Browsers always ask for compression; so does every request here, the baseline's included.
 WRK_HEADERS = ["-H", "Accept-Encoding: gzip"]
 IMAGES = {"web": "folio-web", "worker": "folio-worker", "nginx": "folio-nginx"}
@@ -759,15 +761,19 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     ]
     lines += [
         "",
-        "| Container | Idle MiB (after start) | Idle MiB (after the load) |",
-        "|---|---|---|",
+        "| Container | Idle MiB (after start) | Idle MiB (after the load) "
+        f"| Idle CPU cores (over {IDLE_S} s) |",
+        "|---|---|---|---|",
     ]
     after = report["memory_after_load"]["services"]
+    idle_cpu = report["cpu_idle"]["cores"]
     for service, mib in report["memory_idle"]["services"].items():
-        lines.append(f"| {service} | {mib} | {after.get(service, '')} |")
+        lines.append(
+            f"| {service} | {mib} | {after.get(service, '')} | {idle_cpu.get(service, '–')} |"
+        )
     lines.append(
         f"| **total** | **{report['memory_idle']['total_mib']}** | "
-        f"**{report['memory_after_load']['total_mib']}** |"
+        f"**{report['memory_after_load']['total_mib']}** | |"
     )
     lines += [
         "",
@@ -834,7 +840,10 @@ def main() -> int:
         report["build"] = build(stack, dirty)
         report["cold_start"] = cold_start(stack)
         seed(stack)
-        wait_idle(stack, 10)
+        idle_meter = CpuMeter({s: cid for s in SAMPLED if (cid := stack.container_id(s))})
+        before = idle_meter.snapshot()
+        wait_idle(stack, IDLE_S)
+        report["cpu_idle"] = CpuMeter.delta(before, idle_meter.snapshot())
         report["memory_idle"] = memory(stack)
         start_baseline(stack)
         report["gunicorn"] = gunicorn_settings(stack)
@@ -846,7 +855,7 @@ def main() -> int:
         meter = CpuMeter(containers)
         report["http"] = [measure(case, meter) for case in cases]
         report["celery"] = celery_figures(stack, meter)
-        wait_idle(stack, 10)
+        wait_idle(stack, IDLE_S)
         report["memory_after_load"] = memory(stack)
     finally:
         teardown()
