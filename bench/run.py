@@ -59,7 +59,7 @@ DEFAULT_BASES = {
     "REDIS_IMAGE": "redis:8",
 }
 # Services whose CPU time is sampled during every load run.
-SAMPLED = ("nginx", "web", "hello", "redis", "db", "worker")
+SAMPLED = ("nginx", "web", "hello", "redis", "db", "worker", "beat")
 STARTED = time.monotonic()
 
 
