@@ -234,6 +234,9 @@ def cold_start(stack: Stack) -> dict[str, Any]:
                 ready[service] = round(time.monotonic() - started, 1)
         time.sleep(0.25)
     total = round(time.monotonic() - started, 1)
+    for row in compose_ps(stack):
+        # Whatever turned healthy between the last poll and `up` returning.
+        ready.setdefault(row.get("Service", ""), total)
     if up.returncode != 0:
         raise SystemExit(f"the stack did not become healthy: {up.stderr.read()[-2000:]}")
     log(f"all services healthy after {total}s")
