@@ -397,7 +397,9 @@ def wrk(url: str, connections: int, seconds: int) -> dict[str, Any]:
         *WRK_HEADERS, "-s", str(BENCH / "report.lua"), url,
     ]  # fmt: skip
     out = run(cmd, timeout=seconds + 60).stdout
-    line = next(line for line in reversed(out.splitlines()) if line.startswith("{"))
+    line = next((line for line in reversed(out.splitlines()) if line.startswith("{")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no summary for {url}:\n{out[-2000:]}")
     result = json.loads(line)
     result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
     result["failed"] = sum(result["errors"].values())
