@@ -707,8 +707,16 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         for r in rows
     ]
     misses = [r for r in rows if not r["ok"]]
+    lines += ["", f"{len(rows) - len(misses)} of {len(rows)} targets met."]
     if misses:
-        lines += ["", "### Misses and what limits them", ""]
+        lines += [
+            "",
+            "### Misses and what limits them",
+            "",
+            "Measured by the counters of the median run; docs/performance.md explains why these "
+            "cannot be met on this machine and what would move them.",
+            "",
+        ]
         lines += [
             f"- **{r['name']}**: {r['measured']} (goal {r['target']}). {r['why']}." for r in misses
         ]
