@@ -406,17 +406,24 @@ def wrk(url: str, connections: int, seconds: int) -> dict[str, Any]:
     return result
 
 
-def measure(case: Case, meter: CpuMeter) -> dict[str, Any]:
-    log(f"{case.name} @ {case.connections} connections: {case.url}")
-    wrk(case.url, case.connections, WARMUP_S)
-    runs = []
+def measure(group: list[Case], meter: CpuMeter) -> list[dict[str, Any]]:
+    """Warm up, then RUNS timed runs per case; the cases of a group take turns run by run, so a
+    ratio between them (nginx against direct) is not skewed by the machine's load drifting."""
+    for case in group:
+        log(f"{case.name} @ {case.connections} connections: {case.url}")
+        wrk(case.url, case.connections, WARMUP_S)
+    runs: dict[str, list[dict[str, Any]]] = {case.name: [] for case in group}
     for _ in range(RUNS):
-        before = meter.snapshot()
-        result = wrk(case.url, case.connections, DURATION_S)
-        result["cpu"] = CpuMeter.delta(before, meter.snapshot())
-        runs.append(result)
+        for case in group:
+            before = meter.snapshot()
+            result = wrk(case.url, case.connections, DURATION_S)
+            result["cpu"] = CpuMeter.delta(before, meter.snapshot())
+            runs[case.name].append(result)
+    return [summarize(case, runs[case.name]) for case in group]
+
+
+def summarize(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
     by_rps = sorted(runs, key=lambda r: r["rps"])
-    middle = by_rps[len(by_rps) // 2]
     summary = {
         "name": case.name,
         "label": case.label,
@@ -427,14 +434,22 @@ def measure(case: Case, meter: CpuMeter) -> dict[str, Any]:
         "p99_ms": statistics.median(r["latency_us"]["p99"] for r in runs) / 1000,
         "failed_requests": sum(r["failed"] for r in runs),
         # CPU counters of the median run, for finding the bottleneck.
-        "cpu": middle["cpu"],
+        "cpu": by_rps[len(by_rps) // 2]["cpu"],
         "runs": runs,
     }
     log(
-        f"  {summary['rps']:.0f} req/s, p50 {summary['p50_ms']:.1f} ms, "
-        f"p99 {summary['p99_ms']:.1f} ms, cpu {summary['cpu']['cores']}"
+        f"  {case.name} @ {case.connections}: {summary['rps']:.0f} req/s, "
+        f"p50 {summary['p50_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} ms, "
+        f"cpu {summary['cpu']['cores']}"
     )
     return summary
+
+
+def groups(cases: list[Case]) -> list[list[Case]]:
+    """Each case alone, except the two /healthz cases, which are compared with each other."""
+    paired = [c for c in cases if c.name.startswith("healthz")]
+    alone = [[c] for c in cases if not c.name.startswith("healthz")]
+    return alone + ([paired] if paired else [])
 
 
 def http_cases(stack: Stack, content: dict[str, str]) -> list[Case]:
@@ -866,7 +881,7 @@ def main() -> int:
         report["probes"] = {c.url: probe(c.url) for c in cases}
         containers = {s: cid for s in SAMPLED if (cid := stack.container_id(s))}
         meter = CpuMeter(containers)
-        report["http"] = [measure(case, meter) for case in cases]
+        report["http"] = [result for group in groups(cases) for result in measure(group, meter)]
         report["celery"] = celery_figures(stack, meter)
         wait_idle(stack, IDLE_S)
         report["memory_after_load"] = memory(stack)
