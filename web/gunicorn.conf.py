@@ -68,10 +68,10 @@ timeout = _env_int("GUNICORN_TIMEOUT", 30)
 # Longer than nginx's upstream keepalive_timeout, so nginx never reuses a socket we just closed.
 keepalive = _env_int("GUNICORN_KEEPALIVE", 75)
 # A safety net against slow leaks, not a routine: a fresh worker re-warms its template, SQL and
-# connection caches; restarting every 1000 requests made a cached page cost ~35 % more CPU
-# (docs/performance.md).
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 10000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
+# connection caches; restarting every 1000 requests made a cached page cost ~35 % more CPU, and
+# at 10000 a worker still restarted every ~13 s under load (docs/performance.md).
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 100000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 10000)
 # The heartbeat file lives in RAM: the root filesystem is read-only and disk I/O can stall it.
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")  # noqa: S108
 preload_app = _env_flag("GUNICORN_PRELOAD", True)
