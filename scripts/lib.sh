@@ -7,14 +7,20 @@ free_port() {
 
 # A /24 for the stack's edge network that no Docker network on this host uses yet.
 free_subnet() {
-    local used n
-    used="$(docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
-        $(docker network ls -q) 2>/dev/null || true)"
-    for n in $(seq 81 250); do
-        case " $used " in *" 172.30.$n.0/24 "*) ;; *) echo "172.30.$n.0/24"; return 0 ;; esac
-    done
-    echo "no free 172.30.x.0/24 subnet" >&2
-    return 1
+    # Docker's automatic pools hand out whole /16s in 172.17-172.31, so an exact-match test is
+    # not enough: take the first candidate /24 that overlaps no existing network.
+    docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
+        $(docker network ls -q) 2>/dev/null | python3 -c '
+import ipaddress, sys
+used = [ipaddress.ip_network(s, strict=False) for s in sys.stdin.read().split() if ":" not in s]
+candidates = [f"172.{b}.{n}.0/24" for b in (30, 31) for n in range(81, 251)]
+candidates += [f"10.213.{n}.0/24" for n in range(256)]  # outside the default Docker pools
+for candidate in map(ipaddress.ip_network, candidates):
+    if not any(candidate.overlaps(u) for u in used):
+        print(candidate)
+        sys.exit(0)
+sys.exit("no free /24 subnet for the edge network")
+'
 }
 
 # A random secret of about 4/3 * N characters.
