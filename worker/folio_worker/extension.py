@@ -45,11 +45,8 @@ class FolioWorker:
 
     def init_app(self, app: Flask) -> Celery:
         celery: Celery = app.extensions["celery"]
-        celery.conf.update(
-            imports=("folio_worker.tasks",),
-            beat_schedule=BEAT_SCHEDULE,
-            worker_hijack_root_logger=False,
-        )
+        # worker_hijack_root_logger is already off in Settings.celery_config().
+        celery.conf.update(imports=("folio_worker.tasks",), beat_schedule=BEAT_SCHEDULE)
         # Signal handlers find the Flask app through the task's Celery app.
         setattr(celery, _FLASK_APP_ATTR, app)
         _connect_signals()
