@@ -103,3 +103,26 @@ def test_error_pages_are_not_cached(app, client, author):
     slug = _write(app, author, "Not yet")
     assert slug == "not-yet"
     assert client.get("/posts/not-yet").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/posts/{slug}",
+        "/tags",
+        "/tags/cats",
+        "/authors/cachedauthor",
+        "/search?q=kept",
+        "/feed.atom",
+    ],
+)
+def test_every_cached_page_is_cookieless_and_comes_from_the_cache(app, client, author, path):
+    # A page that starts a session (a form's CSRF token, say) could not be cached at all.
+    slug = _write(app, author, "Kept", tags=["cats"])
+    path = path.format(slug=slug)
+    first = client.get(path)
+    assert first.status_code == 200
+    assert "Set-Cookie" not in first.headers
+    _sneak_in_title_change(app, slug, "Changed behind the cache")
+    assert "Changed behind the cache" not in client.get(path).get_data(as_text=True)

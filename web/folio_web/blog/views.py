@@ -125,16 +125,21 @@ def index() -> ResponseReturnValue:
     return render_template("blog/index.html", page=_paginate(posts.published_posts()))
 
 
-def _render_post(post: Post, comment_form: CommentForm) -> str:
+def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
     viewer = _viewer()
     post_comments = db.session.execute(comments.comments_for(post)).scalars().all()
+    can_comment = post.is_published and viewer is not None and viewer.can(Permission.COMMENT)
+    if comment_form is None and can_comment:
+        # Only for someone who may comment: a form's CSRF token starts a session, and a page
+        # that sets a cookie can be cached neither in Redis nor by nginx.
+        comment_form = CommentForm()
     return render_template(
         "blog/post.html",
         post=post,
         comments=post_comments,
         deletable={c.id for c in post_comments if comments.can_delete(c, viewer)},
         can_edit=posts.can_edit(post, viewer),
-        can_comment=post.is_published and viewer is not None and viewer.can(Permission.COMMENT),
+        can_comment=can_comment,
         comment_form=comment_form,
         follow=_follow_state(post.author),
     )
@@ -143,7 +148,7 @@ def _render_post(post: Post, comment_form: CommentForm) -> str:
 @bp.get("/posts/<slug>")
 @cached_page
 def post(slug: str) -> ResponseReturnValue:
-    return _render_post(_visible_post_or_404(slug), CommentForm())
+    return _render_post(_visible_post_or_404(slug))
 
 
 @bp.get("/tags")
