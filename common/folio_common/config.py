@@ -98,6 +98,7 @@ class Settings:
     db_pool_size: int
     proxy_hops: int
     page_cache: bool
+    edge_cache_seconds: int
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -179,6 +180,10 @@ class Settings:
         if "*" in cors:
             raise ConfigError("CORS_ORIGINS takes an explicit list of origins; '*' is not allowed")
 
+        edge_cache_seconds = _int(env, "EDGE_CACHE_SECONDS", 1)
+        if edge_cache_seconds < 0:
+            raise ConfigError("EDGE_CACHE_SECONDS must be 0 (off) or more")
+
         return cls(
             env=folio_env,
             secret_key=secret_key,
@@ -217,6 +222,7 @@ class Settings:
             proxy_hops=_int(env, "PROXY_HOPS", 0),
             # Off in tests by default: factories write rows without invalidating the cache.
             page_cache=_flag(env.get("PAGE_CACHE"), default=folio_env != "test"),
+            edge_cache_seconds=edge_cache_seconds,
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -274,6 +280,7 @@ class Settings:
             "CORS_ORIGINS": self.cors_origins,
             "PROXY_HOPS": self.proxy_hops,
             "PAGE_CACHE_ENABLED": self.page_cache,
+            "EDGE_CACHE_SECONDS": self.edge_cache_seconds,
             "WTF_CSRF_TIME_LIMIT": None,
             "CELERY": self.celery_config(),
         }

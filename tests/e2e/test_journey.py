@@ -62,6 +62,12 @@ def test_a_new_author_signs_up_publishes_and_exports(mailbox: Mailbox) -> None:
         index = author.get("/")
         assert title in index.text
 
+        # A reader without a session may get nginx's shared copy, at most EDGE_CACHE_SECONDS old.
+        with Site() as reader:
+            wait_until(
+                lambda: title in reader.get("/").text, timeout=5, interval=0.2, what="a fresh index"
+            )
+
         status = wait_for_export(author, start_export(author))
         download = author.get(status["download_url"])
         assert download.status_code == 200

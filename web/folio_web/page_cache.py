@@ -2,7 +2,8 @@
 
 A cached page's key holds the content version (folio_common.services.content_cache), so any
 change to posts, comments or tags makes every cached page stale at once. Signed-in users, and
-anyone with a flash message waiting, always get a fresh render.
+anyone with a flash message waiting, always get a fresh render. The same pages are also offered
+to nginx's micro-cache for cookieless visitors (folio_web.edge_cache).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask_login import current_user
 
 from folio_common.extensions import cache
 from folio_common.services import content_cache
+from folio_web import edge_cache
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,4 +42,5 @@ def _cacheable(view_result: ResponseReturnValue) -> bool:
 
 
 def cached_page(view: Callable[P, R]) -> Callable[P, R]:
-    return cache.cached(key_prefix=_key, unless=_bypass, response_filter=_cacheable)(view)
+    cached_view = cache.cached(key_prefix=_key, unless=_bypass, response_filter=_cacheable)(view)
+    return edge_cache.shared(cached_view)

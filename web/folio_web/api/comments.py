@@ -21,6 +21,7 @@ from folio_web.api.schemas import (
     CommentSchema,
     PageQuerySchema,
 )
+from folio_web.edge_cache import shared
 
 blp = Blueprint(
     "api-comments",
@@ -35,6 +36,7 @@ comment_schema = CommentSchema()
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, CommentPageSchema)
 @blp.doc(security=OPTIONAL_BEARER_AUTH)
+@shared
 def list_comments(args: dict[str, Any], post_id: int) -> Response:
     """The post's comments, oldest first."""
     post = visible_post(post_id, optional_api_user())

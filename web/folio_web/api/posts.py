@@ -29,6 +29,7 @@ from folio_web.api.schemas import (
     PostWriteSchema,
     PublishSchema,
 )
+from folio_web.edge_cache import shared
 
 blp = Blueprint("api-posts", __name__, url_prefix="/api/v1/posts", description="Posts")
 post_schema = PostSchema()
@@ -90,6 +91,7 @@ def _list_query(args: dict[str, Any], viewer: User | None) -> Select[tuple[Post]
 @blp.arguments(PostListQuerySchema, location="query")
 @blp.response(200, PostPageSchema)
 @blp.doc(security=OPTIONAL_BEARER_AUTH)
+@shared
 def list_posts(args: dict[str, Any]) -> Response:
     """Published posts (filter by tag slug, author username, search words), or your own drafts.
 
@@ -129,6 +131,7 @@ def create_post(data: dict[str, Any]) -> Response:
 @blp.route("/<int:post_id>", methods=["GET"])
 @blp.response(200, PostSchema)
 @blp.doc(security=OPTIONAL_BEARER_AUTH)
+@shared
 def get_post(post_id: int) -> Response:
     """A post by id; drafts and scheduled posts only for their author and admins."""
     return _post_response(visible_post(post_id, optional_api_user()))
@@ -137,6 +140,7 @@ def get_post(post_id: int) -> Response:
 @blp.route("/by-slug/<string:slug>", methods=["GET"])
 @blp.response(200, PostSchema)
 @blp.doc(security=OPTIONAL_BEARER_AUTH)
+@shared
 def get_post_by_slug(slug: str) -> Response:
     """A post by its slug."""
     post = post_service.get_post_by_slug(slug) if "\x00" not in slug else None

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from folio_common.services import posts as post_service
 from folio_web.api.responses import paginated_list
 from folio_web.api.schemas import PageQuerySchema, TagPageSchema, TagSchema
+from folio_web.edge_cache import shared
 
 blp = Blueprint("api-tags", __name__, url_prefix="/api/v1/tags", description="Tags")
 
@@ -17,6 +18,7 @@ blp = Blueprint("api-tags", __name__, url_prefix="/api/v1/tags", description="Ta
 @blp.route("", methods=["GET"])
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, TagPageSchema)
+@shared
 def list_tags(args: dict[str, Any]) -> Response:
     """Tags in use, most used first."""
     tags = [

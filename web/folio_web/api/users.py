@@ -18,6 +18,7 @@ from folio_web.api.auth import BEARER_AUTH, api_user
 from folio_web.api.problems import fail
 from folio_web.api.responses import json_response
 from folio_web.api.schemas import MeSchema, ProfileSchema
+from folio_web.edge_cache import shared
 
 blp = Blueprint("api-users", __name__, url_prefix="/api/v1", description="People and following")
 
@@ -48,6 +49,7 @@ def _active_user(username: str) -> User:
 
 @blp.route("/users/<string:username>", methods=["GET"])
 @blp.response(200, ProfileSchema)
+@shared
 def get_profile(username: str) -> Response:
     """Someone's public profile."""
     return json_response(ProfileSchema().dump(_profile(_active_user(username))))
