@@ -227,7 +227,9 @@ def celery_worker(
     integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WorkerProcess]:
     """`celery worker` (prefork, two children) as a subprocess, answering pings before tests run."""
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    worker_dir = tmp_path_factory.mktemp("worker")
+    log_path = worker_dir / "worker.log"
+    liveness_path = worker_dir / "alive"
     hostname = f"folio-test-{os.getpid()}@{socket.gethostname()}"
     command = [
         sys.executable,
@@ -247,13 +249,18 @@ def celery_worker(
     process = subprocess.Popen(  # noqa: S603 - a fixed command line
         command,
         cwd=REPO_ROOT,
-        env={**os.environ, **integration_env},
+        env={
+            **os.environ,
+            **integration_env,
+            "WORKER_LIVENESS_FILE": str(liveness_path),
+            "WORKER_LIVENESS_INTERVAL": "1",
+        },
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
     control = Celery("folio-tests", broker=integration_env["REDIS_URL"])
     control.conf.update(broker_connection_retry_on_startup=True, task_default_queue=QUEUE)
-    worker = WorkerProcess(process, log_path, hostname, control)
+    worker = WorkerProcess(process, log_path, hostname, control, liveness_path)
     try:
         deadline = time.monotonic() + WORKER_START_TIMEOUT
         while not worker.answers():

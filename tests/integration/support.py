@@ -165,6 +165,7 @@ class WorkerProcess:
     log_path: Path
     hostname: str
     celery: Celery
+    liveness_path: Path
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -20,6 +20,7 @@ from folio_common.extensions import db
 from folio_common.logging import configure_logging, request_id_var
 from folio_common.models import JobState
 from folio_common.services import jobs
+from folio_worker.liveness import LivenessFile
 
 log = logging.getLogger("folio.worker")
 
@@ -47,6 +48,7 @@ class FolioWorker:
         celery: Celery = app.extensions["celery"]
         # worker_hijack_root_logger is already off in Settings.celery_config().
         celery.conf.update(imports=("folio_worker.tasks",), beat_schedule=BEAT_SCHEDULE)
+        celery.steps["consumer"].add(LivenessFile)
         # Signal handlers find the Flask app through the task's Celery app.
         setattr(celery, _FLASK_APP_ATTR, app)
         _connect_signals()
