@@ -257,3 +257,20 @@ def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     assert web["DATABASE_PASSWORD_FILE"] == "/run/secrets/db_password"
     db = config["services"]["db"]["environment"]
     assert db["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+
+
+def test_nginx_reaches_gunicorn_over_a_socket_only_the_two_share(
+    config: dict[str, Any], services: dict[str, Any]
+) -> None:
+    socket = "unix:/run/folio/web.sock"
+    assert services["nginx"]["environment"]["WEB_UPSTREAM"] == socket
+    assert socket in services["web"]["environment"]["GUNICORN_BIND"].split(",")
+    sharing = {
+        name
+        for name, service in services.items()
+        for volume in service.get("volumes", [])
+        if volume.get("source") == "web-socket"
+    }
+    assert sharing == {"web", "nginx"}
+    options = config["volumes"]["web-socket"]["driver_opts"]
+    assert options["type"] == "tmpfs" and "mode=2770" in options["o"]
