@@ -142,3 +142,9 @@ def test_an_admin_page_sends_the_same_queries_for_3_or_30_posts(
     large = count_for(app, client, url.format(**names))
     assert large <= small, f"{name}: {small} queries for {SMALL} posts, {large} for {LARGE}"
     assert large <= bound, f"{name}: {large} queries, bound {bound}"
+
+
+def test_an_api_post_read_is_one_query(app: Flask, client: FlaskClient) -> None:
+    # The post, its author and its tags in one statement: this read is the API's hottest path.
+    names = grow_site(app, SMALL)
+    assert count_for(app, client, f"/api/v1/posts/{names['post_id']}") == 1

@@ -8,6 +8,7 @@ from flask import Response, abort, url_for
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 from sqlalchemy import Select
+from sqlalchemy.orm import joinedload
 
 from folio_common.extensions import db
 from folio_common.models import Permission, Post, PostStatus, Tag, User
@@ -41,8 +42,12 @@ _ORDER = {
 }
 
 
+# Everything a post's JSON shows, in the same query as the post.
+_POST_WITH_RELATIONS = (joinedload(Post.author), joinedload(Post.tags))
+
+
 def visible_post(post_id: int, viewer: User | None) -> Post:
-    post = get_or_404(Post, post_id, "No such post.")
+    post = get_or_404(Post, post_id, "No such post.", options=_POST_WITH_RELATIONS)
     if not post_service.can_view(post, viewer):
         abort(404, description="No such post.")
     return post

@@ -94,8 +94,11 @@ def paginated_list(items: Sequence[Any], schema: Schema, *, page: int, per_page:
     )
 
 
-def get_or_404(model: type[R], ident: int, description: str = "Not found.") -> R:
-    found = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+def get_or_404(
+    model: type[R], ident: int, description: str = "Not found.", options: Sequence[Any] = ()
+) -> R:
+    """The row with primary key `ident` (loaded with `options`, e.g. joinedload), else 404."""
+    found = db.session.get(model, ident, options=options) if 0 < ident <= MAX_ID else None
     if found is None:
         abort(404, description=description)
     return found
