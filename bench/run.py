@@ -51,6 +51,13 @@ WRK_THREADS = 2
 IDLE_S = 15
 # Browsers always ask for compression; so does every request here, the baseline's included.
 WRK_HEADERS = ["-H", "Accept-Encoding: gzip"]
+# Any cookie makes nginx skip its micro-cache and the app not share the answer; a cookie that is
+# not a session leaves the visitor anonymous, so pages still come from the Redis page cache.
+BYPASS_COOKIE = "Cookie: bench=1"
+APP_PATH_CASES = {
+    "home_app": "home page from the Redis page cache",
+    "api_post_app": "API one post, read and serialised",
+}
 IMAGES = {"web": "folio-web", "worker": "folio-worker", "nginx": "folio-nginx"}
 BASES = {"web": "PYTHON_IMAGE", "worker": "PYTHON_IMAGE", "nginx": "NGINX_IMAGE"}
 DEFAULT_BASES = {
@@ -302,9 +309,12 @@ def discover(stack: Stack) -> dict[str, str]:
     }
 
 
-def probe(url: str) -> dict[str, Any]:
-    """One request before loading a URL: it must answer 200; note what a cache would see."""
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})  # noqa: S310
+def probe(case: Case) -> dict[str, Any]:
+    """One request before loading a case: it must answer 200; note what a cache would see."""
+    headers = dict(h.split(": ", 1) for h in case.headers)
+    request = urllib.request.Request(  # noqa: S310
+        case.url, headers={"Accept-Encoding": "gzip", **headers}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         body = response.read()
         return {
@@ -312,6 +322,7 @@ def probe(url: str) -> dict[str, Any]:
             "bytes": len(body),
             "content_encoding": response.headers.get("Content-Encoding"),
             "sets_cookie": response.headers.get("Set-Cookie") is not None,
+            "x_cache_status": response.headers.get("X-Cache-Status"),
         }
 
 
@@ -390,6 +401,10 @@ class Case:
     label: str
     url: str
     connections: int
+    # Extra request headers, e.g. a cookie that makes nginx pass the request to the app.
+    headers: tuple[str, ...] = ()
+    # Count nginx's X-Cache-Status answers (what the micro-cache did); costs wrk some CPU.
+    cache_status: bool = False
 
 
 @dataclass
@@ -437,11 +452,15 @@ def make_client(stack: Stack) -> Client:
     return Client(netns)
 
 
-def wrk(client: Client, url: str, connections: int, seconds: int) -> dict[str, Any]:
+def wrk(client: Client, case: Case, seconds: int) -> dict[str, Any]:
+    url = case.url
     prefix, target = client.target(url)
+    extra = [arg for header in case.headers for arg in ("-H", header)]
+    script_args = ["--", "cache-status"] if case.cache_status else []
     cmd = [
-        *prefix, "wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-        *WRK_HEADERS, "-s", str(BENCH / "report.lua"), target,
+        *prefix, "wrk", f"-t{WRK_THREADS}", f"-c{case.connections}", f"-d{seconds}s",
+        "--timeout", "5s", *WRK_HEADERS, *extra, "-s", str(BENCH / "report.lua"), target,
+        *script_args,
     ]  # fmt: skip
     out = run(cmd, timeout=seconds + 60).stdout
     line = next((line for line in reversed(out.splitlines()) if line.startswith("{")), None)
@@ -458,15 +477,32 @@ def measure(group: list[Case], meter: CpuMeter, client: Client) -> list[dict[str
     ratio between them (nginx against direct) is not skewed by the machine's load drifting."""
     for case in group:
         log(f"{case.name} @ {case.connections} connections: {case.url}")
-        wrk(client, case.url, case.connections, WARMUP_S)
+        wrk(client, case, WARMUP_S)
     runs: dict[str, list[dict[str, Any]]] = {case.name: [] for case in group}
     for _ in range(RUNS):
         for case in group:
             before = meter.snapshot()
-            result = wrk(client, case.url, case.connections, DURATION_S)
+            result = wrk(client, case, DURATION_S)
             result["cpu"] = CpuMeter.delta(before, meter.snapshot())
             runs[case.name].append(result)
     return [summarize(case, runs[case.name]) for case in group]
+
+
+def _sum_counts(counts: Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for count in counts:
+        for key, value in count.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def cache_text(counts: dict[str, int]) -> str:
+    """nginx's X-Cache-Status answers as shares, e.g. "HIT 99.9 %, UPDATING 0.1 %"."""
+    total = sum(counts.values())
+    if not total:
+        return "–"
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{key} {value / total:.1%}" for key, value in ranked[:3])
 
 
 def summarize(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -480,6 +516,8 @@ def summarize(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
         "p50_ms": statistics.median(r["latency_us"]["p50"] for r in runs) / 1000,
         "p99_ms": statistics.median(r["latency_us"]["p99"] for r in runs) / 1000,
         "failed_requests": sum(r["failed"] for r in runs),
+        "headers": list(case.headers),
+        "cache_status": _sum_counts(r.get("cache_status", {}) for r in runs),
         # CPU counters of the median run, for finding the bottleneck.
         "cpu": by_rps[len(by_rps) // 2]["cpu"],
         "runs": runs,
@@ -513,10 +551,32 @@ def http_cases(stack: Stack, content: dict[str, str]) -> list[Case]:
         ("tag", f"Tag page, {content['tag_posts']} posts", f"/tags/{content['tag_slug']}"),
     ]
     for connections in (16, 64):
-        cases += [Case(n, label, stack.url(path), connections) for n, label, path in pages]
+        cases += [
+            Case(n, label, stack.url(path), connections, cache_status=True)
+            for n, label, path in pages
+        ]
+    api_post = stack.url(f"/api/v1/posts/{content['post_id']}")
     return cases + [
-        Case("api_post", "API: one post", stack.url(f"/api/v1/posts/{content['post_id']}"), 64),
-        Case("api_list", "API: list page", stack.url("/api/v1/posts"), 64),
+        Case("api_post", "API: one post", api_post, 64, cache_status=True),
+        Case("api_list", "API: list page", stack.url("/api/v1/posts"), 64, cache_status=True),
+        # The same requests with a cookie: nginx passes them on, so these price the app itself
+        # (the Redis page cache for the page, a full read for the API).
+        Case(
+            "home_app",
+            "Home page, past the micro-cache (cookie)",
+            stack.url("/"),
+            64,
+            headers=(BYPASS_COOKIE,),
+            cache_status=True,
+        ),
+        Case(
+            "api_post_app",
+            "API: one post, past the micro-cache (cookie)",
+            api_post,
+            64,
+            headers=(BYPASS_COOKIE,),
+            cache_status=True,
+        ),
         Case("static", "1 KB static file", stack.url("/static/_bench/1k.css"), 64),
         Case("healthz_nginx", "/healthz through nginx", stack.url("/healthz"), 64),
         Case("healthz_direct", "/healthz straight to Gunicorn", direct, 64),
@@ -730,6 +790,24 @@ def explain_misses(rows: list[dict[str, Any]], report: dict[str, Any]) -> None:
             row["why"] = "see the Celery section for the distribution"
 
 
+def app_path_lines(report: dict[str, Any]) -> list[str]:
+    """The same requests past the micro-cache: what the app alone manages, for the record."""
+    http = {(c["name"], c["connections"]): c for c in report["http"]}
+    base = http.get(("baseline", 64))
+    found = [(http.get((n, 64)), what) for n, what in APP_PATH_CASES.items()]
+    found = [(case, what) for case, what in found if case is not None]
+    if base is None or not found:
+        return []
+    lines = ["", "Past the micro-cache (a cookie on every request), at 64 connections:"]
+    for case, what in found:
+        lines.append(
+            f"- {what}: {case['rps'] / base['rps']:.2f} × B, p99 {case['p99_ms']:.0f} ms, "
+            f"{cpu_per_request_us(case, 'web'):.0f} µs of web CPU per request "
+            f"(B: {cpu_per_request_us(base, 'hello'):.0f} µs)."
+        )
+    return lines
+
+
 def ratio_text(value: float, base: float | None) -> str:
     return f"{value / base:.2f}" if base else "–"
 
@@ -756,8 +834,10 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"{report['method']['duration_s']} s per case; every figure is the median of the runs. "
         "B is bench/hello.py under the same Gunicorn config, worker and thread count and CPU "
         "quota as web, loaded straight (no nginx). Rate limits are off "
-        "(`RATELIMIT_ENABLED=false`); the stack holds the demo seed. Anonymous pages are served "
-        "from the page cache after the first request (warm-up).",
+        "(`RATELIMIT_ENABLED=false`); the stack holds the demo seed. Anonymous pages and API "
+        "reads are answered by nginx's micro-cache (EDGE_CACHE_SECONDS, 1 s by default), which "
+        'goes back to the app once a second per URL; the cases marked "past the micro-cache" '
+        "send a cookie, so they price the app itself (pages then come from the Redis page cache).",
         "",
         "## Targets",
         "",
@@ -770,6 +850,7 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     ]
     misses = [r for r in rows if not r["ok"]]
     lines += ["", f"{len(rows) - len(misses)} of {len(rows)} targets met."]
+    lines += app_path_lines(report)
     if misses:
         lines += [
             "",
@@ -787,8 +868,8 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "## HTTP",
         "",
         "| Case | Conns | req/s | × B | p50 ms | p99 ms | failed | host CPU "
-        "| cores (wrk / nginx / app) | app CPU µs/req |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| cores (wrk / nginx / app) | app CPU µs/req | nginx micro-cache |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = {c["connections"]: c["rps"] for c in report["http"] if c["name"] == "baseline"}
     for c in report["http"]:
@@ -800,7 +881,8 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             f"{c['p99_ms']:.1f} | "
             f"{c['failed_requests']} | {(c['cpu']['host_busy'] or 0):.0%} | "
             f"{cores.get('wrk', 0):.2f} / {cores.get('nginx', 0):.2f} / {app_cores or 0:.2f} | "
-            f"{cpu_per_request_us(c, 'hello' if c['name'] == 'baseline' else 'web'):.0f} |"
+            f"{cpu_per_request_us(c, 'hello' if c['name'] == 'baseline' else 'web'):.0f} | "
+            f"{cache_text(c.get('cache_status', {}))} |"
         )
     cel = report["celery"]
     lines += [
@@ -926,7 +1008,7 @@ def main() -> int:
         report["content"] = discover(stack)
         report["images"] = image_sizes(stack)
         cases = [c for c in http_cases(stack, report["content"]) if not ONLY or c.name in ONLY]
-        report["probes"] = {c.url: probe(c.url) for c in cases}
+        report["probes"] = {c.name: probe(c) for c in cases}
         containers = {s: cid for s in SAMPLED if (cid := stack.container_id(s))}
         meter = CpuMeter(containers)
         client = make_client(stack)
