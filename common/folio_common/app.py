@@ -18,6 +18,7 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 def configure_app(app: Flask, settings: Settings | None = None, **overrides: Any) -> Settings:
     """Load settings into `app` and bind the shared extensions; used by every factory."""
     settings = settings or Settings.from_env(instance_path=app.instance_path)
+    app.instance_path = settings.instance_path
     app.config.from_mapping(settings.flask_config())
     app.config.update(overrides)
     app.extensions["folio.settings"] = settings

@@ -99,6 +99,7 @@ class Settings:
     proxy_hops: int
     page_cache: bool
     edge_cache_seconds: int
+    instance_path: str
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -137,7 +138,9 @@ class Settings:
             # Development and tests get a fixed, visibly insecure key: sessions survive reloads.
             secret_key = f"insecure-{folio_env}-key-never-use-in-production"
 
-        instance = Path(instance_path or env.get("FOLIO_INSTANCE_PATH") or "instance").resolve()
+        # FOLIO_INSTANCE_PATH wins over the caller's default (Flask's folder beside the package,
+        # read-only in containers).
+        instance = Path(env.get("FOLIO_INSTANCE_PATH") or instance_path or "instance").resolve()
         database_url = env.get("DATABASE_URL", "").strip()
         if not database_url:
             if folio_env == "production":
@@ -223,6 +226,7 @@ class Settings:
             # Off in tests by default: factories write rows without invalidating the cache.
             page_cache=_flag(env.get("PAGE_CACHE"), default=folio_env != "test"),
             edge_cache_seconds=edge_cache_seconds,
+            instance_path=str(instance),
         )
 
     def flask_config(self) -> dict[str, Any]:
