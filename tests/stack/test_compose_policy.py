@@ -273,4 +273,4 @@ def test_nginx_reaches_gunicorn_over_a_socket_only_the_two_share(
     }
     assert sharing == {"web", "nginx"}
     options = config["volumes"]["web-socket"]["driver_opts"]
-    assert options["type"] == "tmpfs" and "mode=2770" in options["o"]
+    assert options["type"] == "tmpfs" and "mode=0770" in options["o"]
