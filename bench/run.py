@@ -32,6 +32,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -488,14 +489,6 @@ def measure(group: list[Case], meter: CpuMeter, client: Client) -> list[dict[str
     return [summarize(case, runs[case.name]) for case in group]
 
 
-def _sum_counts(counts: Any) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for count in counts:
-        for key, value in count.items():
-            total[key] = total.get(key, 0) + value
-    return total
-
-
 def cache_text(counts: dict[str, int]) -> str:
     """nginx's X-Cache-Status answers as shares, e.g. "HIT 99.9 %, UPDATING 0.1 %"."""
     total = sum(counts.values())
@@ -517,7 +510,7 @@ def summarize(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
         "p99_ms": statistics.median(r["latency_us"]["p99"] for r in runs) / 1000,
         "failed_requests": sum(r["failed"] for r in runs),
         "headers": list(case.headers),
-        "cache_status": _sum_counts(r.get("cache_status", {}) for r in runs),
+        "cache_status": dict(sum((Counter(r.get("cache_status", {})) for r in runs), Counter())),
         # CPU counters of the median run, for finding the bottleneck.
         "cpu": by_rps[len(by_rps) // 2]["cpu"],
         "runs": runs,
