@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,19 +59,28 @@ def app_overrides() -> dict[str, object]:
     return {}
 
 
+@contextmanager
+def built_app(settings: Settings, **overrides: object) -> Iterator[Flask]:
+    """The web app on `settings` with its tables created; they are dropped again on the way out."""
+    app = create_app(settings, **overrides)
+    with app.app_context():
+        db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
 @pytest.fixture
 def app(
     app_env: dict[str, str], app_overrides: dict[str, object], tmp_path: Path
 ) -> Iterator[Flask]:
     settings = Settings.from_env(app_env, instance_path=str(tmp_path))
-    app = create_app(settings, **app_overrides)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with built_app(settings, **app_overrides) as app:
+        yield app
 
 
 @pytest.fixture

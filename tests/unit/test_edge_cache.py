@@ -7,6 +7,7 @@ import pytest
 from folio_common.config import ConfigError, Settings
 from folio_common.extensions import db
 from folio_common.models import PostStatus
+from tests.conftest import built_app
 from tests.factories import PostFactory, UserFactory
 from tests.unit.api.conftest import sign_in
 
@@ -115,17 +116,9 @@ def test_writes_are_not_offered(client, content):
 
 
 def test_zero_turns_the_edge_cache_off(app_env, tmp_path):
-    from folio_web import create_app
-
     settings = Settings.from_env({**app_env, "EDGE_CACHE_SECONDS": "0"}, str(tmp_path))
-    app = create_app(settings)
-    with app.app_context():
-        db.create_all()
-        try:
-            assert EXPIRES not in app.test_client().get("/").headers
-        finally:
-            db.drop_all()
-            db.engine.dispose()
+    with built_app(settings) as app:
+        assert EXPIRES not in app.test_client().get("/").headers
 
 
 def test_a_negative_lifetime_is_refused(app_env, tmp_path):

@@ -12,9 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from folio_common.config import ConfigError, Settings
-from folio_common.extensions import db
-from folio_web import create_app
-from tests.conftest import CSRF_PATTERN
+from tests.conftest import CSRF_PATTERN, built_app
 from tests.unit.auth.helpers import create_user
 
 STRONG_SECRET = "Zq8v3L1pT9wX2mN7bR4kY6cJ0hF5sD8a-production-grade"
@@ -38,14 +36,8 @@ def production_env(tmp_path: Path, **changes: str) -> dict[str, str]:
 def production_app(tmp_path: Path) -> Iterator[Flask]:
     settings = Settings.from_env(production_env(tmp_path), instance_path=str(tmp_path))
     # Nothing here may need a Redis server: limits and cache stay in memory.
-    app = create_app(settings, RATELIMIT_STORAGE_URI="memory://", CACHE_TYPE="SimpleCache")
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with built_app(settings, RATELIMIT_STORAGE_URI="memory://", CACHE_TYPE="SimpleCache") as app:
+        yield app
 
 
 def set_cookie_header(response: TestResponse, name: str) -> str:
