@@ -110,21 +110,11 @@ def counts_small_and_large(app: Flask, client: FlaskClient, url: str) -> tuple[i
     return small, large
 
 
-@pytest.mark.parametrize("name", PAGE_BOUNDS)
-def test_a_public_page_sends_the_same_queries_for_3_or_30_posts(
+@pytest.mark.parametrize("name", [*PAGE_BOUNDS, *API_BOUNDS])
+def test_a_public_page_or_api_list_sends_the_same_queries_for_3_or_30_posts(
     app: Flask, client: FlaskClient, name: str
 ) -> None:
-    url, bound = PAGE_BOUNDS[name]
-    small, large = counts_small_and_large(app, client, url)
-    assert large <= small, f"{name}: {small} queries for {SMALL} posts, {large} for {LARGE}"
-    assert large <= bound, f"{name}: {large} queries, bound {bound}"
-
-
-@pytest.mark.parametrize("name", API_BOUNDS)
-def test_an_api_list_sends_the_same_queries_for_3_or_30_posts(
-    app: Flask, client: FlaskClient, name: str
-) -> None:
-    url, bound = API_BOUNDS[name]
+    url, bound = {**PAGE_BOUNDS, **API_BOUNDS}[name]
     small, large = counts_small_and_large(app, client, url)
     assert large <= small, f"{name}: {small} queries for {SMALL} posts, {large} for {LARGE}"
     assert large <= bound, f"{name}: {large} queries, bound {bound}"
