@@ -142,9 +142,11 @@ def database_url(maintenance_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A Redis db number of this session's own (from the pid), flushed before and after."""
+    """A Redis db number of this session's own, flushed before and after: the one TEST_REDIS_URL
+    names, so that concurrent runs can be kept apart, or else one from the pid."""
     base = urlsplit(os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS_URL)
-    number = 1 + os.getpid() % 15
+    named = base.path.strip("/")
+    number = int(named) if named.isdigit() and named != "0" else 1 + os.getpid() % 15
     url = urlunsplit(base._replace(path=f"/{number}"))
     client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
     try:
