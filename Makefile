@@ -28,6 +28,7 @@ DEV_STACK := $(COMPOSE) -f compose.yaml -f compose.override.yaml
 IMAGES := folio-web folio-worker folio-nginx
 SEED ?= 1
 WAIT_TIMEOUT ?= 120
+SHELL_SCRIPTS = $(wildcard scripts/*.sh) .ci/run
 DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile tests/e2e/mailsink/Dockerfile
 
 # uv: the one on PATH, or one installed with pip into a private venv on first use.
@@ -154,7 +155,8 @@ policy: sync ## Check compose.yaml against the hardening rules
 	$(UV) run --frozen pytest tests/stack -p no:cacheprovider
 
 .PHONY: lint
-lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile
+lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile, shellcheck on every script
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen hadolint $(DOCKERFILES)
+	$(UV) run --frozen shellcheck -x $(SHELL_SCRIPTS)

@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 log() { printf '[e2e] %s\n' "$*" >&2; }
 . scripts/lib.sh
 
-command -v docker >/dev/null && docker info >/dev/null 2>&1 \
-    || { log "no Docker engine answers; the e2e tier needs one"; exit 1; }
+if ! { command -v docker >/dev/null && docker info >/dev/null 2>&1; }; then
+    log "no Docker engine answers; the e2e tier needs one"; exit 1
+fi
 scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"
@@ -42,7 +43,10 @@ EDGE_SUBNET=$(free_subnet)
 ENV
 
 # The same values in the environment, where they win over anything make or the shell exported.
-set -a; . "$workdir/e2e.env"; set +a
+set -a
+# shellcheck source=/dev/null
+. "$workdir/e2e.env"
+set +a
 
 compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.e2e.yaml)
 

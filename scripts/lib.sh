@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the scripts that start a throwaway stack; sourced, not run.
 
 # A free TCP port on 127.0.0.1.
@@ -9,8 +10,10 @@ free_port() {
 free_subnet() {
     # Docker's automatic pools hand out whole /16s in 172.17-172.31, so an exact-match test is
     # not enough: take the first candidate /24 that overlaps no existing network.
+    local networks
+    mapfile -t networks < <(docker network ls -q)
     docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
-        $(docker network ls -q) 2>/dev/null | python3 -c '
+        "${networks[@]}" 2>/dev/null | python3 -c '
 import ipaddress, sys
 used = [ipaddress.ip_network(s, strict=False) for s in sys.stdin.read().split() if ":" not in s]
 candidates = [f"172.{b}.{n}.0/24" for b in (30, 31) for n in range(81, 251)]

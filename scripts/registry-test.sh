@@ -87,7 +87,7 @@ cd "$work/deploy"
 # As on a fresh host: only the .env speaks (variables in the shell would override it).
 unset REGISTRY TAG REVISION VERSION_TAG PYTHON_IMAGE NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE \
     COMPOSE_PROJECT_NAME COMPOSE_FILE HTTP_PORT EDGE_SUBNET
-log "in $(pwd) (only $(ls -A | tr '\n' ' ')): docker compose pull && docker compose up -d --wait"
+log "in $(pwd) (only $(find . -mindepth 1 -maxdepth 1 -printf '%f ')): docker compose pull && docker compose up -d --wait"
 docker compose pull --quiet
 started=$(date +%s)
 docker compose up -d --wait --wait-timeout 180
