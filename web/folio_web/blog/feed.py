@@ -83,7 +83,7 @@ def _feed_response(
 
 
 @bp.get("/feed.atom")
-@cached_page
+@cached_page()
 def feed() -> Response:
     return _feed_response(
         "Folio",
@@ -94,7 +94,7 @@ def feed() -> Response:
 
 
 @bp.get("/tags/<slug>/feed.atom")
-@cached_page
+@cached_page()
 def tag_feed(slug: str) -> Response:
     tag = posts.get_tag(slug)
     if tag is None:
