@@ -43,13 +43,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import folio_web.security  # noqa: F401 - registers the user loader
-    from folio_web import edge_cache
+    from folio_web import edge_cache, json_limits
 
     login_manager.init_app(app)
     csrf.init_app(app)
     # Before the limiter, so its response hook runs after the limiter's (see edge_cache).
     edge_cache.init_app(app)
     limiter.init_app(app)
+    json_limits.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
