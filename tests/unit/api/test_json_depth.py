@@ -21,4 +21,3 @@ def test_nesting_within_the_bound_reaches_the_endpoint(client):
     response = client.post("/api/v1/auth/tokens", data=body, content_type="application/json")
     # The endpoint's own validation answers: the password is not a string.
     assert_problem(response, 422)
-
