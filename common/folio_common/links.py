@@ -13,6 +13,8 @@ from flask import current_app, has_request_context, request, url_for
 
 # Paths the web app serves; mails built in the worker point at them.
 CONFIRM_EMAIL_PATH = "/auth/confirm/{token}"
+LOGIN_PATH = "/auth/login"
+RESET_REQUEST_PATH = "/auth/reset"
 RESET_PASSWORD_PATH = "/auth/reset/{token}"  # noqa: S105 - a URL path, not a secret
 CHANGE_EMAIL_PATH = "/account/email/{token}"
 POST_PATH = "/posts/{slug}"

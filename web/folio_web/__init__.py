@@ -106,6 +106,14 @@ def register_request_hooks(app: Flask) -> None:
         )
         return response
 
+    @app.after_request
+    def keep_private_pages_private(response: Response) -> Response:
+        # A signed-in user's pages show their own data (account, exports, drafts, their name and
+        # CSRF token in every page): no browser cache, proxy or back-forward cache may keep them.
+        if current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.teardown_request
     def end_request(_exc: BaseException | None) -> None:
         token = g.pop("request_id_token", None)

@@ -127,6 +127,32 @@ def register_user(
     return user
 
 
+def sign_up(username: str, email: str, password: str) -> User | None:
+    """A visitor's registration: the new, unconfirmed user; or None when the address already has
+    an account, whose owner is mailed instead.
+
+    The visitor is told the same in both cases ("we have sent you a mail"), so the form cannot
+    be used to find out who has an account. Usernames are public (author pages), so a taken one
+    is still refused outright.
+    """
+    existing = db.session.execute(
+        db.select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+    if existing is None:
+        return register_user(username, email, password)
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError(
+            "Usernames are 3 to 32 letters, digits or underscores.", field="username"
+        )
+    validate_password(password)
+    if username_taken(username):
+        raise AccountError("That username is taken.", field="username")
+    hash_password(password)  # the cost a new account would have had: timing tells nothing either
+    enqueue("folio.send_account_exists_email", existing.id)
+    return None
+
+
 def authenticate(identifier: str, password: str) -> User | None:
     """The user if the password matches; None otherwise (same cost whether or not they exist)."""
     user = find_user(identifier)

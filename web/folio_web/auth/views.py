@@ -47,7 +47,9 @@ def register() -> ResponseReturnValue:
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.username.data, form.email.data, form.password.data)
+            # None when the address has an account: its owner gets a mail, and the visitor the
+            # same answer as a new one, so the form tells no one which addresses are taken.
+            accounts.sign_up(form.username.data, form.email.data, form.password.data)
             db.session.commit()
         except AccountError as exc:
             db.session.rollback()
@@ -57,13 +59,12 @@ def register() -> ResponseReturnValue:
             db.session.rollback()
             form.form_errors.append("That username or email address was just taken.")
         else:
-            log_in(user)
             flash(
-                "Welcome to Folio! Please check your email: we have sent you a link "
-                "that confirms your address. Until then you can read but not write or comment.",
+                f"Almost there: we have sent a mail to {form.email.data}. Follow its link to "
+                "confirm your address, then log in here.",
                 "success",
             )
-            return redirect(url_for("account.index"))
+            return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
 
 
