@@ -54,6 +54,19 @@ def _read_secret(env: dict[str, str], name: str) -> str | None:
     return value.strip() if value is not None else None
 
 
+def _server_name(raw: str) -> str | None:
+    """SERVER_NAME as `host[:port]`, lower-case; None when unset."""
+    value = raw.strip().lower()
+    if not value:
+        return None
+    if "/" in value or "@" in value or any(ch.isspace() for ch in value):
+        raise ConfigError(
+            f"SERVER_NAME is a host with an optional port (blog.example.org, localhost:8080), "
+            f"without scheme or path; got {raw!r}"
+        )
+    return value
+
+
 def _normalise_database_url(url: str) -> str:
     # Platforms hand out postgres:// URLs; SQLAlchemy wants a driver name, and Folio uses psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
@@ -169,6 +182,14 @@ class Settings:
         if mail_backend not in {"console", "smtp"}:
             raise ConfigError(f"MAIL_BACKEND must be console or smtp, got {mail_backend!r}")
 
+        server_name = _server_name(env.get("SERVER_NAME", ""))
+        if folio_env == "production" and server_name is None:
+            raise ConfigError(
+                "SERVER_NAME is required in production: the host (and port, if not the "
+                "scheme's default) readers use, e.g. blog.example.org or localhost:8080. Links "
+                "in feeds, mails and API headers are built from it, never from a request's Host"
+            )
+
         scheme = env.get("PREFERRED_URL_SCHEME", "").strip().lower()
         if not scheme:
             scheme = "https" if folio_env == "production" else "http"
@@ -200,7 +221,7 @@ class Settings:
             mail_use_tls=_flag(env.get("MAIL_USE_TLS")),
             mail_use_ssl=_flag(env.get("MAIL_USE_SSL")),
             mail_default_sender=env.get("MAIL_DEFAULT_SENDER", "Folio <no-reply@folio.localhost>"),
-            server_name=env.get("SERVER_NAME", "").strip() or None,
+            server_name=server_name,
             preferred_url_scheme=scheme,
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
             log_level=env.get(

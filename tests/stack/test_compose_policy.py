@@ -24,7 +24,11 @@ ONE_SHOT = {"migrate"}
 # Capabilities a service may add back after dropping ALL; nothing needs any today.
 CAP_ALLOWLIST: dict[str, set[str]] = {}
 FORBIDDEN_HOST_PORTS = {5432, 6379}
-REQUIRED = {"SECRET_KEY": "x" * 40, "POSTGRES_PASSWORD": "policy-test-password"}
+REQUIRED = {
+    "SECRET_KEY": "x" * 40,
+    "POSTGRES_PASSWORD": "policy-test-password",
+    "SERVER_NAME": "folio.test",
+}
 
 pytestmark = pytest.mark.skipif(
     shutil.which("docker") is None, reason="needs the docker CLI with the compose plugin"
@@ -242,6 +246,16 @@ def test_missing_secrets_stop_compose_with_a_message() -> None:
         compose_config("compose.yaml", env={"SECRET_KEY": "x" * 40})
 
 
+def test_a_stack_without_its_public_host_does_not_start() -> None:
+    env = {name: value for name, value in REQUIRED.items() if name != "SERVER_NAME"}
+    with pytest.raises(AssertionError, match="SERVER_NAME"):
+        compose_config("compose.yaml", env=env)
+
+
+def test_nginx_answers_for_the_configured_host_only(services: dict[str, Any]) -> None:
+    assert services["nginx"]["environment"]["SERVER_NAME"] == REQUIRED["SERVER_NAME"]
+
+
 def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     key = tmp_path / "secret_key"
     key.write_text("k" * 48)
@@ -249,7 +263,11 @@ def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     password.write_text("from-a-file")
     config = compose_config(
         "compose.yaml",
-        env={"SECRET_KEY_FILE": str(key), "POSTGRES_PASSWORD_FILE": str(password)},
+        env={
+            "SECRET_KEY_FILE": str(key),
+            "POSTGRES_PASSWORD_FILE": str(password),
+            "SERVER_NAME": "folio.test",
+        },
     )
     assert config["secrets"]["secret_key"]["file"] == str(key)
     web = config["services"]["web"]["environment"]

@@ -43,13 +43,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import folio_web.security  # noqa: F401 - registers the user loader
-    from folio_web import edge_cache
+    from folio_web import edge_cache, json_limits
 
     login_manager.init_app(app)
     csrf.init_app(app)
     # Before the limiter, so its response hook runs after the limiter's (see edge_cache).
     edge_cache.init_app(app)
     limiter.init_app(app)
+    json_limits.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -103,6 +104,14 @@ def register_request_hooks(app: Flask) -> None:
                 "bytes": response.calculate_content_length(),
             },
         )
+        return response
+
+    @app.after_request
+    def keep_private_pages_private(response: Response) -> Response:
+        # A signed-in user's pages show their own data (account, exports, drafts, their name and
+        # CSRF token in every page): no browser cache, proxy or back-forward cache may keep them.
+        if current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.teardown_request

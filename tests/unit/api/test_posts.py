@@ -211,3 +211,19 @@ def test_publishing_someone_elses_post_is_forbidden(client, make_person):
     owner, stranger = make_person(), make_person()
     url = write(client, owner, status="published").headers["Location"]
     assert_problem(client.post(f"{url}/publish", headers=stranger.bearer), 403)
+
+
+def test_page_links_carry_only_known_arguments_on_the_public_origin(client, author, make_post):
+    for _ in range(3):
+        make_post(author)
+    junk = "x" * 6000
+    response = client.get(
+        f"{POSTS}?per_page=1&page=2&status=published&utm={junk}&{junk}=1",
+        headers={"Host": "evil.example"},
+    )
+    assert response.status_code == 200
+    links = response.headers["Link"]
+    # Bounded whatever the query string: nginx's proxy buffer (8 KB) must hold every header.
+    assert len(links) < 1024
+    assert junk not in links and "evil.example" not in links
+    assert "<http://folio.test/api/v1/posts?per_page=1&status=published&page=3>" in links

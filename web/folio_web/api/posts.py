@@ -103,7 +103,7 @@ def list_posts(args: dict[str, Any]) -> Response:
     `status=draft` or `status=scheduled` lists the caller's own unpublished posts.
     """
     query = _list_query(args, optional_api_user())
-    return paginated(query, post_schema, page=args["page"], per_page=args["per_page"])
+    return paginated(query, post_schema, args)
 
 
 @blp.route("", methods=["POST"])

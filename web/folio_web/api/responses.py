@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from marshmallow import Schema
 from sqlalchemy import Select
 
 from folio_common.extensions import db
+from folio_common.links import external_url
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -57,41 +59,47 @@ def check_if_match(current: Any) -> None:
         abort(412, description="The resource has changed since you fetched it; fetch it again.")
 
 
-def _page_url(page: int) -> str:
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return f"{request.base_url}?{urlencode(args, doseq=True)}"
+def _page_url(args: Mapping[str, Any], page: int) -> str:
+    """This list's URL on the public origin, with `page` and only the arguments the endpoint
+    parsed (validated and bounded): unknown ones are dropped, so no query string can make the
+    Link header outgrow a proxy's buffer."""
+    known = {
+        name: value.value if isinstance(value, Enum) else value
+        for name, value in args.items()
+        if name in request.args and name != "page"
+    }
+    return f"{external_url(request.path)}?{urlencode({**known, 'page': page})}"
 
 
 def _page_response(
-    items: Sequence[Any], schema: Schema, *, page: int, per_page: int, total: int
+    items: Sequence[Any], schema: Schema, args: Mapping[str, Any], *, total: int
 ) -> Response:
+    page, per_page = args["page"], args["per_page"]
     pages = max(1, math.ceil(total / per_page))
     payload = {
         "data": schema.dump(items, many=True),
         "meta": {"page": page, "per_page": per_page, "total": total, "pages": pages},
     }
-    links = [f'<{_page_url(1)}>; rel="first"', f'<{_page_url(pages)}>; rel="last"']
+    links = [f'<{_page_url(args, 1)}>; rel="first"', f'<{_page_url(args, pages)}>; rel="last"']
     if page > 1:
-        links.append(f'<{_page_url(min(page - 1, pages))}>; rel="prev"')
+        links.append(f'<{_page_url(args, min(page - 1, pages))}>; rel="prev"')
     if page < pages:
-        links.append(f'<{_page_url(page + 1)}>; rel="next"')
+        links.append(f'<{_page_url(args, page + 1)}>; rel="next"')
     return json_response(payload, headers={"Link": ", ".join(links)})
 
 
-def paginated(query: Select[Any], schema: Schema, *, page: int, per_page: int) -> Response:
-    """One page of a query as {data, meta} with RFC 8288 Link headers."""
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
-    return _page_response(
-        list(result.items), schema, page=page, per_page=per_page, total=result.total or 0
+def paginated(query: Select[Any], schema: Schema, args: Mapping[str, Any]) -> Response:
+    """One page of a query as {data, meta} with RFC 8288 Link headers; `args` are the parsed
+    query arguments (page, per_page and any filters)."""
+    result = db.paginate(
+        query, page=args["page"], per_page=args["per_page"], error_out=False, count=True
     )
+    return _page_response(list(result.items), schema, args, total=result.total or 0)
 
 
-def paginated_list(items: Sequence[Any], schema: Schema, *, page: int, per_page: int) -> Response:
-    start = (page - 1) * per_page
-    return _page_response(
-        items[start : start + per_page], schema, page=page, per_page=per_page, total=len(items)
-    )
+def paginated_list(items: Sequence[Any], schema: Schema, args: Mapping[str, Any]) -> Response:
+    start = (args["page"] - 1) * args["per_page"]
+    return _page_response(items[start : start + args["per_page"]], schema, args, total=len(items))
 
 
 def get_or_404(

@@ -25,4 +25,4 @@ def list_tags(args: dict[str, Any]) -> Response:
         {"name": tag.name, "slug": tag.slug, "posts": count}
         for tag, count in post_service.tags_with_counts()
     ]
-    return paginated_list(tags, TagSchema(), page=args["page"], per_page=args["per_page"])
+    return paginated_list(tags, TagSchema(), args)

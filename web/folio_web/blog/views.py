@@ -24,7 +24,7 @@ from folio_common.services.follows import FollowError
 from folio_common.services.posts import PostError
 from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
-from folio_web.blog.paging import page_number
+from folio_web.blog.paging import page_number, search_query
 from folio_web.page_cache import cached_page
 from folio_web.security import is_safe_next, permission_required
 
@@ -120,7 +120,7 @@ def _status_message(post: Post) -> str:
 
 
 @bp.get("/")
-@cached_page
+@cached_page(args=("page",))
 def index() -> ResponseReturnValue:
     return render_template("blog/index.html", page=_paginate(posts.published_posts()))
 
@@ -146,19 +146,19 @@ def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
 
 
 @bp.get("/posts/<slug>")
-@cached_page
+@cached_page()
 def post(slug: str) -> ResponseReturnValue:
     return _render_post(_visible_post_or_404(slug))
 
 
 @bp.get("/tags")
-@cached_page
+@cached_page()
 def tags() -> ResponseReturnValue:
     return render_template("blog/tags.html", tags=posts.tags_with_counts())
 
 
 @bp.get("/tags/<slug>")
-@cached_page
+@cached_page(args=("page",))
 def tag(slug: str) -> ResponseReturnValue:
     found = posts.get_tag(slug)
     if found is None:
@@ -168,7 +168,7 @@ def tag(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/authors/<username>")
-@cached_page
+@cached_page(args=("page",))
 def author(username: str) -> ResponseReturnValue:
     found = _author_or_404(username)
     viewer = _viewer()
@@ -181,9 +181,9 @@ def author(username: str) -> ResponseReturnValue:
 
 
 @bp.get("/search")
-@cached_page
+@cached_page(args=("q", "page"))
 def search() -> ResponseReturnValue:
-    q = " ".join(request.args.get("q", "").split())
+    q = search_query()
     page = _paginate(posts.published_posts(q=q)) if q else None
     return render_template("blog/search.html", q=q, page=page)
 
