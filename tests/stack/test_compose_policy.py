@@ -114,8 +114,8 @@ def is_root(user: str | None) -> bool:
     return name in {"0", "root"} or "$" in name
 
 
-def test_the_stack_has_the_seven_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"nginx", "web", "worker", "beat", "migrate", "db", "redis"}
+def test_the_stack_has_the_eight_services(services: dict[str, Any]) -> None:
+    assert set(services) == {"nginx", "web", "worker", "beat", "migrate", "db", "redis", "cache"}
 
 
 @pytest.mark.parametrize("rule", ["read_only", "cap_drop", "no_new_privileges", "limits", "logs"])
@@ -177,7 +177,7 @@ def test_development_override_publishes_on_loopback_away_from_local_servers() ->
 def test_db_and_redis_are_out_of_nginx_reach(config: dict[str, Any]) -> None:
     services = config["services"]
     nginx_networks = set(services["nginx"]["networks"])
-    for name in ("db", "redis"):
+    for name in ("db", "redis", "cache"):
         networks = set(services[name]["networks"])
         assert not networks & nginx_networks, name
         assert all(config["networks"][n].get("internal") for n in networks), name
@@ -230,6 +230,23 @@ def test_redis_keeps_its_queue(services: dict[str, Any]) -> None:
     command = services["redis"]["command"]
     assert command[command.index("--appendonly") + 1] == "yes"
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def test_the_cache_is_bounded_and_evicts_apart_from_the_broker(services: dict[str, Any]) -> None:
+    command = services["cache"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert command[command.index("--maxmemory") + 1]
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["CACHE_REDIS_URL"].startswith("redis://cache:"), name
+        assert environment["REDIS_URL"].startswith("redis://redis:"), name
+
+
+def test_a_dead_workers_tasks_return_within_two_minutes(services: dict[str, Any]) -> None:
+    environment = services["worker"]["environment"]
+    visibility = int(environment["BROKER_VISIBILITY_TIMEOUT"])
+    assert visibility <= 120
+    assert int(environment["TASK_TIME_LIMIT"]) < visibility
 
 
 def test_base_images_default_to_the_official_ones(services: dict[str, Any]) -> None:

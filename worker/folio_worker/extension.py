@@ -30,10 +30,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "folio.cleanup_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "recover-stuck-exports": {"task": "folio.recover_stuck_exports", "schedule": 60.0},
 }
 
 # Tasks too frequent or too trivial to be worth a row on the admin jobs page.
-UNRECORDED_TASKS = frozenset({"folio.noop"})
+UNRECORDED_TASKS = frozenset({"folio.noop", "folio.record_job_run"})
 
 _FLASK_APP_ATTR = "folio_flask_app"
 
@@ -47,7 +48,12 @@ class FolioWorker:
     def init_app(self, app: Flask) -> Celery:
         celery: Celery = app.extensions["celery"]
         # worker_hijack_root_logger is already off in Settings.celery_config().
-        celery.conf.update(imports=("folio_worker.tasks",), beat_schedule=BEAT_SCHEDULE)
+        celery.conf.update(
+            imports=("folio_worker.tasks",),
+            beat_schedule=BEAT_SCHEDULE,
+            # Beat also relays the outbox (folio_worker.relay).
+            beat_scheduler="folio_worker.relay:OutboxRelayScheduler",
+        )
         celery.steps["consumer"].add(LivenessFile)
         # Signal handlers find the Flask app through the task's Celery app.
         setattr(celery, _FLASK_APP_ATTR, app)
@@ -57,10 +63,14 @@ class FolioWorker:
         return celery
 
 
+def flask_app_of(celery: Celery) -> Flask | None:
+    return getattr(celery, _FLASK_APP_ATTR, None)
+
+
 def _flask_app(task: Task | None) -> Flask | None:
     if task is None:
         return None
-    return getattr(task.app, _FLASK_APP_ATTR, None)
+    return flask_app_of(task.app)
 
 
 def _subject(task: Task, args: tuple[Any, ...] | None, kwargs: dict[str, Any] | None) -> str:
@@ -73,19 +83,31 @@ def _subject(task: Task, args: tuple[Any, ...] | None, kwargs: dict[str, Any] | 
 
 
 def _record(app: Flask, action: str, **fields: Any) -> None:
-    """Write to the job log in a context (and session) of its own; never fail the task over it."""
+    """Write to the job log in a context (and session) of its own; never fail the task over it.
+
+    A final state that cannot be written now (the database is away: the very outage that made
+    the task fail) goes through the broker as a task that retries until the database is back,
+    so every permanent failure reaches the jobs page.
+    """
     try:
         with app.app_context():
             try:
-                if action == "start":
-                    jobs.record_start(**fields)
-                else:
-                    jobs.record_finish(**fields)
+                jobs.record(action, **fields)
                 db.session.commit()
             finally:
                 db.session.remove()
+    except Exception as exc:
+        log.warning("could not record the job run", extra={**fields, "error": str(exc)})
+        if action == "finish":
+            _record_later(app, fields)
+
+
+def _record_later(app: Flask, fields: dict[str, Any]) -> None:
+    payload = {**fields, "state": str(fields["state"])}
+    try:
+        app.extensions["celery"].send_task("folio.record_job_run", args=("finish", payload))
     except Exception:
-        log.exception("could not record the job run", extra=fields)
+        log.exception("could not queue the job run record either", extra=fields)
 
 
 def _request_id(task: Task) -> str | None:
