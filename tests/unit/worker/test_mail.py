@@ -152,7 +152,7 @@ def test_the_worker_warns_at_start_when_mail_cannot_be_delivered(app, worker, ca
     app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port())
 
     class Consumer:  # what Celery passes as the sender: the consumer, with .app
-        app = worker
+        app = worker.celery
 
     with caplog.at_level(logging.WARNING, logger="folio.worker"):
         signals.worker_ready.send(sender=Consumer())
