@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end tier: build the images, start compose.yaml + compose.e2e.yaml under a project of
+# End-to-end tier: build the images, start compose.yaml + compose.mail.yaml + compose.e2e.yaml under a project of
 # its own on free 127.0.0.1 ports, wait until every service is healthy, run tests/e2e through
 # nginx only, and remove the stack with its volumes whatever the outcome.
 #   scripts/e2e.sh [pytest args...]
@@ -38,7 +38,8 @@ HTTP_PORT=$http_port
 SERVER_NAME=127.0.0.1:$https_port
 PREFERRED_URL_SCHEME=https
 E2E_HTTPS_PORT=$https_port
-E2E_MAIL_PORT=$mail_port
+MAILPIT_PORT=$mail_port
+MAILPIT_IMAGE=$(scripts/mailpit-image.sh)
 E2E_TLS_DIR=$workdir/tls
 EDGE_SUBNET=$(free_subnet)
 ENV
@@ -46,7 +47,7 @@ ENV
 # The same values in the environment, where they win over anything make or the shell exported.
 set -a; . "$workdir/e2e.env"; set +a
 
-compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.e2e.yaml)
+compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
 cleanup() {
     local status=$?
