@@ -3,10 +3,9 @@ one it forbids is refused, so a schema-driven fuzzer finds no mismatch."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 import sys
+from typing import Any
 
 import jsonschema_rs
 import pytest
