@@ -29,7 +29,7 @@ IMAGES := folio-web folio-worker folio-nginx
 SEED ?= 1
 WAIT_TIMEOUT ?= 120
 SHELL_SCRIPTS = $(wildcard scripts/*.sh) .ci/run
-DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile tests/e2e/mailsink/Dockerfile
+DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile mailcatcher/Dockerfile
 
 # uv: the one on PATH, or one installed with pip into a private venv on first use.
 UV_HOME ?= $(HOME)/.local/share/folio-uv
@@ -56,13 +56,20 @@ require-docker:
 build: require-docker .env ## Build the web, worker and nginx images (REGISTRY/folio-*:TAG, TAG = git SHA)
 	$(STACK) build
 
+# `make up` adds a local mail catcher (compose.mail.yaml) so sign-up mails arrive somewhere;
+# LOCAL_MAIL=0 sends through MAIL_SERVER from .env instead, as a deployment does.
+LOCAL_MAIL ?= 1
+UP_STACK := $(STACK) $(if $(filter 1,$(LOCAL_MAIL)),-f compose.mail.yaml)
+
 .PHONY: up
-up: build ## Build, start every service, wait until healthy, seed demo data, print the URL
+up: build ## Build, start every service and a mail catcher, wait until healthy, seed, print the URLs
 	@start=$$(date +%s); \
-	$(STACK) up -d --wait --wait-timeout $(WAIT_TIMEOUT) && \
+	if [ "$(LOCAL_MAIL)" = 1 ]; then MAILPIT_IMAGE="$$(scripts/mailpit-image.sh)" || exit 1; export MAILPIT_IMAGE; fi; \
+	$(UP_STACK) up -d --wait --wait-timeout $(WAIT_TIMEOUT) && \
 	echo "all services healthy after $$(( $$(date +%s) - start ))s"
 	@if [ "$(SEED)" = 1 ]; then $(STACK) exec -T web flask --app folio_web.wsgi seed; fi
-	@echo "Folio is up: http://localhost:$$($(STACK) port nginx 8080 | sed 's/.*://')"
+	@$(STACK) config --format json | python3 -c 'import json, sys; env = json.load(sys.stdin)["services"]["web"]["environment"]; print("Folio is up: %s://%s" % (env.get("PREFERRED_URL_SCHEME") or "https", env["SERVER_NAME"]))'
+	@if [ "$(LOCAL_MAIL)" = 1 ]; then echo "Mail it sends (confirmations, resets): http://localhost:$$($(UP_STACK) port mailpit 8025 | sed 's/.*://')"; fi
 
 .PHONY: stack-dev
 stack-dev: require-docker .env ## The stack with compose.override.yaml: bind-mounted source, reload, console mail
@@ -112,6 +119,10 @@ push: require-docker .env ## Build and push the images: make push REGISTRY=host/
 	    docker push -q $(REGISTRY)/$$image:$(VERSION_TAG) || exit 1; \
 	  done; fi
 	@for image in $(IMAGES); do echo "pushed $(REGISTRY)/$$image:$(TAG) $(VERSION_TAG)"; done
+
+.PHONY: up-test
+up-test: sync ## make up in a fresh clone on free ports: register, confirm through the mail catcher
+	UV=$(UV) scripts/up-test.sh
 
 .PHONY: registry-test
 registry-test: require-docker ## Push to a throwaway local registry, then start the stack from it in an empty directory

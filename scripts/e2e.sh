@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end tier: build the images, start compose.yaml + compose.e2e.yaml under a project of
+# End-to-end tier: build the images, start compose.yaml + compose.mail.yaml + compose.e2e.yaml under a project of
 # its own on free 127.0.0.1 ports, wait until every service is healthy, run tests/e2e through
 # nginx only, and remove the stack with its volumes whatever the outcome.
 #   scripts/e2e.sh [pytest args...]
@@ -17,7 +17,7 @@ fi
 scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"
-project="folio-e2e-$$"
+project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurrent checkout
 mkdir -p "$workdir/tls"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
@@ -39,7 +39,8 @@ HTTP_PORT=$http_port
 SERVER_NAME=127.0.0.1:$https_port
 PREFERRED_URL_SCHEME=https
 E2E_HTTPS_PORT=$https_port
-E2E_MAIL_PORT=$mail_port
+MAILPIT_PORT=$mail_port
+MAILPIT_IMAGE=$(scripts/mailpit-image.sh)
 E2E_TLS_DIR=$workdir/tls
 EDGE_SUBNET=$(free_subnet)
 ENV
@@ -50,7 +51,7 @@ set -a
 . "$workdir/e2e.env"
 set +a
 
-compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.e2e.yaml)
+compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
 cleanup() {
     local status=$?

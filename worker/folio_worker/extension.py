@@ -18,6 +18,7 @@ from flask import Flask
 
 from folio_common.extensions import db
 from folio_common.logging import configure_logging, request_id_var
+from folio_common.mail import delivery_problem
 from folio_common.models import JobState
 from folio_common.services import jobs
 from folio_worker.liveness import LivenessFile
@@ -212,12 +213,23 @@ def _on_task_retry(sender: Task | None = None, request: Any = None, reason: Any 
     )
 
 
+def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    app = getattr(getattr(sender, "app", None), _FLASK_APP_ATTR, None)
+    if app is None:
+        return
+    with app.app_context():
+        problem = delivery_problem()
+    if problem:
+        log.warning("mail cannot be delivered: %s", problem, extra={"reason": problem})
+
+
 def _connect_signals() -> None:
     # weak=False: the handlers are module functions; dispatch_uid makes reconnecting a no-op.
     signals.setup_logging.connect(_on_setup_logging, weak=False, dispatch_uid="folio.logging")
     signals.worker_process_init.connect(
         _on_worker_process_init, weak=False, dispatch_uid="folio.process_init"
     )
+    signals.worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid="folio.mail_check")
     signals.task_prerun.connect(_on_task_prerun, weak=False, dispatch_uid="folio.prerun")
     signals.task_postrun.connect(_on_task_postrun, weak=False, dispatch_uid="folio.postrun")
     signals.task_failure.connect(_on_task_failure, weak=False, dispatch_uid="folio.failure")

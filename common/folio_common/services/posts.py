@@ -18,7 +18,12 @@ from folio_common.queue import enqueue
 from folio_common.services import content_cache
 
 MAX_TAGS = 8
-TAG_PATTERN = re.compile(r"^[\w][\w .+#-]{0,39}$")
+# An ASCII letter or digit first (so the slug is never empty), then letters, digits, spaces and
+# . + # _ -. Spelled without \w, which means different things in Python and in the ECMA regexes
+# the API's OpenAPI document uses, so the document and this check agree.
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .+#_-]{0,39}$")
+# Post slugs as the API documents them (anything else is slugified on the way in).
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class PostError(ValueError):
@@ -42,7 +47,7 @@ def parse_tags(raw: str | Iterable[str]) -> list[str]:
         name = " ".join(str(item).split())
         if not name:
             continue
-        if not TAG_PATTERN.match(name) or not slugify(name):
+        if not TAG_PATTERN.match(name):
             raise PostError(f"{name!r} is not a valid tag.", field="tags")
         names.setdefault(name.lower(), name)
     if len(names) > MAX_TAGS:
