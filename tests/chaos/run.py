@@ -9,7 +9,8 @@ counts from the mail sink and the database:
   done        of that, what was delivered (the mail arrived, the export finished)
   lost        sent - done once the scenario's deadline has passed
   dup         mails delivered more than once (at-least-once delivery; see docs/operations.md)
-  503         branded unavailable answers (Folio's page, nginx's page, or problem+json)
+  branded     5xx answers that are a branded page (Folio's 503, nginx's unavailable page) or
+              problem+json: allowed only while a dependency is down
   bad 5xx     any other 5xx, or a 5xx that is not branded: must be 0
   recovery    seconds from the fault's end until the last piece of work was done
 
@@ -73,6 +74,14 @@ def psql(sql: str, **variables: object) -> str:
     return result.stdout.strip()
 
 
+def resolver_works() -> bool:
+    """Whether web still finds its neighbours by name: Docker's embedded DNS can fail under a
+    busy engine (a swarm joining or leaving on the same host), and then nothing measured means
+    anything."""
+    answer = compose("exec", "-T", "web", "getent", "hosts", "db", "redis", "cache", check=False)
+    return len(answer.splitlines()) == 3
+
+
 def wait_healthy(*services: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -98,6 +107,7 @@ class Tally:
     recovery: float | None = None
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -113,6 +123,9 @@ class Tally:
             if answer.status_code < 500:
                 continue
             with self._lock:
+                self.statuses[
+                    f"{answer.status_code} {answer.request.method} {_route(answer.url)}"
+                ] += 1
                 if is_branded(answer):
                     self.branded_503 += 1
                 else:
@@ -127,6 +140,11 @@ class Tally:
     def accepted(self, count: int = 1) -> None:
         with self._lock:
             self.sent += count
+
+
+def _route(url: str) -> str:
+    path = url.split("//", 1)[-1].partition("/")[2].split("?")[0]
+    return "/" + re.sub(r"/\d+", "/<id>", path)
 
 
 def is_branded(response: requests.Response) -> bool:
@@ -643,7 +661,7 @@ CI_SUBSET = ("redis-stopped-20s", "worker-kill-9", "postgres-down-60s")
 
 def table(tallies: list[Tally]) -> str:
     header = (
-        f"{'scenario':<30} {'sent':>5} {'done':>5} {'lost':>5} {'dup':>4} {'503':>5} "
+        f"{'scenario':<30} {'sent':>5} {'done':>5} {'lost':>5} {'dup':>4} {'branded':>8} "
         f"{'bad 5xx':>8} {'recovery':>9}"
     )
     lines = [header, "-" * len(header)]
@@ -651,7 +669,7 @@ def table(tallies: list[Tally]) -> str:
         recovery = f"{t.recovery:.0f}s" if t.recovery is not None else "-"
         lines.append(
             f"{t.name:<30} {t.sent:>5} {t.done:>5} {t.lost:>5} {t.duplicated:>4} "
-            f"{t.branded_503:>5} {t.bad_5xx:>8} {recovery:>9}"
+            f"{t.branded_503:>8} {t.bad_5xx:>8} {recovery:>9}"
         )
     return "\n".join(lines)
 
@@ -670,6 +688,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         tally = Tally(name)
         log(f"scenario {name}: {SCENARIOS[name].__doc__}")
+        if not resolver_works():
+            tally.failures.append("the Docker engine's DNS does not answer inside the stack")
+            tallies.append(tally)
+            continue
         started = time.monotonic()
         try:
             SCENARIOS[name](tally)
@@ -681,7 +703,12 @@ def main(argv: list[str] | None = None) -> int:
         tallies.append(tally)
     print(table(tallies))
     for t in tallies:
-        for note in [*t.failures, *t.notes][:8]:
+        answers = [f"{count}x {status}" for status, count in t.statuses.most_common(4)]
+        for note in [
+            *t.failures,
+            *t.notes,
+            *(["5xx seen: " + ", ".join(answers)] if answers else []),
+        ][:8]:
             print(f"  {t.name}: {note}")
     passed = sum(t.ok for t in tallies)
     print(f"chaos: {passed} passed, {len(tallies) - passed} failed")
