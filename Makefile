@@ -157,6 +157,10 @@ test: sync ## Unit and integration tests with coverage (throwaway Postgres/Redis
 e2e: sync ## Build the images, start a throwaway stack and run tests/e2e through nginx
 	UV=$(UV) scripts/e2e.sh
 
+.PHONY: chaos
+chaos: sync ## Break a throwaway stack (kill -9, stop, restart) under load; table of lost work (S="all" for every scenario)
+	UV=$(UV) scripts/chaos.sh $(S)
+
 .PHONY: bench
 bench: require-docker ## Load a throwaway stack with wrk, write bench/results/<date>-<sha>.md (< 10 min)
 	python3 bench/run.py

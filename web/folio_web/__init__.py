@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from folio_common.app import configure_app
@@ -89,7 +88,10 @@ def register_request_hooks(app: Flask) -> None:
     def log_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         started = g.get("request_started")
-        user_id = current_user.get_id() if current_user and not current_user.is_anonymous else None
+        # Only a user this request already loaded: logging must not query a database that may
+        # be the reason this response is an error.
+        user = g.get("_login_user")
+        user_id = user.get_id() if user is not None and not user.is_anonymous else None
         request_log.info(
             "request",
             extra={
