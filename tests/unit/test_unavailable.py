@@ -60,7 +60,7 @@ def test_the_api_answers_problem_json_503(down_client):
 
 def test_a_signed_in_visitor_gets_the_503_too_not_a_500(down_client):
     with down_client.session_transaction() as session:
-        session["_user_id"] = "1:0"
+        session["_user_id"] = "1:0:a-log-in-key"
 
     response = down_client.get("/account/")
 
@@ -89,7 +89,7 @@ def test_a_form_that_cannot_be_saved_gives_back_what_was_typed_but_no_password(d
 def test_a_long_post_body_comes_back_in_a_textarea(down_client):
     body = "A first line.\n\n" + "Words worth keeping. " * 20
     with down_client.session_transaction() as session:
-        session["_user_id"] = "1:0"
+        session["_user_id"] = "1:0:a-log-in-key"
 
     response = down_client.post("/write", data={"title": "Kept", "body": body})
 
@@ -110,7 +110,7 @@ def test_error_pages_send_no_query(app, client):
         event.listen(db.engine, "before_cursor_execute", record)
         try:
             with client.session_transaction() as session:
-                session["_user_id"] = "1:0"
+                session["_user_id"] = "1:0:a-log-in-key"
             assert client.get("/no/such/page").status_code == 404
         finally:
             event.remove(db.engine, "before_cursor_execute", record)

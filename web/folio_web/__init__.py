@@ -112,7 +112,9 @@ def register_request_hooks(app: Flask) -> None:
     def keep_private_pages_private(response: Response) -> Response:
         # A signed-in user's pages show their own data (account, exports, drafts, their name and
         # CSRF token in every page): no browser cache, proxy or back-forward cache may keep them.
-        if current_user and current_user.is_authenticated:
+        # The user this request loaded, if any: no query, so error answers stay query-free.
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
 
