@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, request
 from marshmallow import Schema
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 
 from folio_common.extensions import db
 
@@ -57,10 +57,63 @@ def check_if_match(current: Any) -> None:
         abort(412, description="The resource has changed since you fetched it; fetch it again.")
 
 
-def _page_url(page: int) -> str:
+def _page_url(page: int | None = None, **cursor: int) -> str:
     args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
+    for name in ("page", "before", "after"):
+        args.pop(name, None)
+    if page is not None:
+        args["page"] = [str(page)]
+    args.update({name: [str(value)] for name, value in cursor.items()})
     return f"{request.base_url}?{urlencode(args, doseq=True)}"
+
+
+def page_response(
+    items: Sequence[Any],
+    schema: Schema,
+    *,
+    page: int,
+    per_page: int,
+    total: int,
+    capped: bool,
+    cursors: tuple[int | None, int | None] | None = None,
+) -> Response:
+    """A page of a list whose count stops at a cap, with older/newer cursors when it has them.
+
+    The Link header's next and prev follow the cursors (`before=`, `after=`); `last` is given
+    only when the count is exact.
+    """
+    pages = max(1, math.ceil(total / per_page))
+    meta: dict[str, Any] = {
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": pages,
+        "total_capped": capped,
+    }
+    links = [f'<{_page_url(1)}>; rel="first"']
+    if not capped:
+        links.append(f'<{_page_url(pages)}>; rel="last"')
+    if cursors is not None:
+        older, newer = cursors
+        meta.update(older=older, newer=newer)
+        if newer is not None:
+            links.append(f'<{_page_url(after=newer)}>; rel="prev"')
+        if older is not None:
+            links.append(f'<{_page_url(before=older)}>; rel="next"')
+    else:
+        if page > 1:
+            links.append(f'<{_page_url(min(page - 1, pages))}>; rel="prev"')
+        if page < pages or (capped and len(items) == per_page):
+            links.append(f'<{_page_url(page + 1)}>; rel="next"')
+    payload = {"data": schema.dump(items, many=True), "meta": meta}
+    return json_response(payload, headers={"Link": ", ".join(links)})
+
+
+def capped_count(query: Select[Any], cap: int) -> tuple[int, bool]:
+    """How many rows `query` has, counting no further than `cap`; and whether it stopped there."""
+    limited = query.order_by(None).limit(cap + 1).subquery()
+    found = db.session.execute(select(func.count()).select_from(limited)).scalar_one()
+    return min(found, cap), found > cap
 
 
 def _page_response(

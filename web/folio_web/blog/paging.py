@@ -1,4 +1,5 @@
-"""The `?page=` argument of every paginated page, read so that no value can make it fail."""
+"""The `?page=`, `?before=` and `?after=` arguments of paginated pages, read so that no value
+can make them fail."""
 
 from __future__ import annotations
 
@@ -12,3 +13,13 @@ def page_number() -> int:
     # `type=int` turns "abc" or "1.5" into the default instead of raising; ranges are clamped.
     page = request.args.get("page", 1, type=int)
     return min(max(page, 1), MAX_PAGE)
+
+
+# Post ids are SQL integers: anything larger cannot name a post.
+MAX_CURSOR = 2**31 - 1
+
+
+def cursor(name: str) -> int | None:
+    """A `?before=` or `?after=` post id, or None when absent or not a usable id."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_CURSOR else None
