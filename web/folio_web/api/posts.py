@@ -135,7 +135,7 @@ def list_posts(args: dict[str, Any]) -> Response:
     query = _list_query(args, optional_api_user(), sort)
     if not published:
         return paginated(query, post_schema, page=page, per_page=per_page)
-    total, capped = capped_count(query, COUNT_CAP)
+    total, capped = capped_count(query.with_only_columns(Post.id), COUNT_CAP)
     if sort != "newest":
         items = db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).scalars()
         return page_response(

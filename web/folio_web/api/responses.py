@@ -110,8 +110,11 @@ def page_response(
 
 
 def capped_count(query: Select[Any], cap: int) -> tuple[int, bool]:
-    """How many rows `query` has, counting no further than `cap`; and whether it stopped there."""
-    limited = query.order_by(None).limit(cap + 1).subquery()
+    """How many rows `query` has, counting no further than `cap`; and whether it stopped there.
+
+    The query keeps its order, so the count walks the list's own index and stops at the cap.
+    """
+    limited = query.limit(cap + 1).subquery()
     found = db.session.execute(select(func.count()).select_from(limited)).scalar_one()
     return min(found, cap), found > cap
 
