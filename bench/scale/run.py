@@ -152,7 +152,7 @@ def sign_in(stack: bench.Stack, password: str) -> str:
 
 def api_token(stack: bench.Stack, password: str) -> str:
     request = urllib.request.Request(  # noqa: S310
-        stack.url("/api/v1/tokens"),
+        stack.url("/api/v1/auth/tokens"),
         data=json.dumps({"username": ADMIN, "password": password}).encode(),
         headers={"Content-Type": "application/json"},
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from markupsafe import Markup, escape
 from slugify import slugify
 from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from folio_common.extensions import cache, db
 from folio_common.markdown import plain_summary, render_markdown
@@ -289,8 +289,9 @@ def get_post_by_slug(slug: str) -> Post | None:
 
 
 def _with_list_options(query: Select[tuple[Post]]) -> Select[tuple[Post]]:
-    # Lists show author and tags for every post: load them in two queries, not one per post.
-    return query.options(selectinload(Post.author), selectinload(Post.tags))
+    # Lists show author and tags for every post: the author joined into the page's own query
+    # (one per post, so no extra rows), the tags in one more; not a query per post.
+    return query.options(joinedload(Post.author), selectinload(Post.tags))
 
 
 def _constant(value: object) -> ColumnElement[object]:

@@ -27,8 +27,12 @@ def _serialise(payload: Any) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _digest(serialised: str) -> str:
+    return hashlib.sha256(serialised.encode()).hexdigest()[:32]
+
+
 def etag_of(payload: Any) -> str:
-    return hashlib.sha256(_serialise(payload).encode()).hexdigest()[:32]
+    return _digest(_serialise(payload))
 
 
 def json_response(
@@ -39,13 +43,13 @@ def json_response(
     etag: bool = True,
 ) -> Response:
     """JSON with a strong ETag of the representation; If-None-Match on GET gives 304."""
-    response = current_app.response_class(
-        _serialise(payload), status=status, mimetype="application/json"
-    )
+    body = _serialise(payload)
+    response = current_app.response_class(body, status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     if etag:
-        response.set_etag(etag_of(payload))
+        # The ETag hashes the body just serialised, rather than serialising the payload again.
+        response.set_etag(_digest(body))
         if request.method in ("GET", "HEAD") and status == 200:
             response = response.make_conditional(request)
     return response
