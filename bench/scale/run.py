@@ -11,7 +11,7 @@ runs with 1 and with 16 connections; p50 and p99 are wrk's. B (bench/hello.py un
 Gunicorn settings) is measured in the same run for the app-path ratios.
 
 Settings (environment): SCALE_POSTS (default 1000000), SCALE_SMALL (default 1000),
-SCALE_DURATION (s per run, default 4), SCALE_WARMUP (s, default 1), BENCH_KEEP=1, plus the
+SCALE_DURATION (s per run, default 3), SCALE_WARMUP (s, default 1), BENCH_KEEP=1, plus the
 base images as for `make bench`.
 """
 
@@ -40,7 +40,7 @@ from bench.scale import dataset  # noqa: E402
 
 LARGE = int(os.environ.get("SCALE_POSTS", "1000000"))
 SMALL = int(os.environ.get("SCALE_SMALL", "1000"))
-DURATION_S = int(os.environ.get("SCALE_DURATION", "4"))
+DURATION_S = int(os.environ.get("SCALE_DURATION", "3"))
 WARMUP_S = int(os.environ.get("SCALE_WARMUP", "1"))
 CONNECTIONS = (1, 16)
 ADMIN = "benchadmin"
@@ -284,6 +284,7 @@ def slow_requests_and_healthz(
     )
     try:
         time.sleep(1)
+        bench.WRK_THREADS = 1
         health = bench.Case("healthz_during", "/healthz via nginx", stack.url("/healthz"), 1)
         result = bench.wrk(client, health, DURATION_S)
     finally:

@@ -545,11 +545,13 @@ def search_posts(
     per_page: int = 20,
     tag: str | None = None,
     author: str | None = None,
+    snippets: bool = True,
 ) -> SearchResults:
     """Published posts matching `q`, best first: title matches above tag names above the text.
 
     On Postgres the newest SEARCH_CANDIDATES matches are ranked by ts_rank_cd over the weighted
-    search document (newer first among equals) and each hit gets a highlighted snippet;
+    search document (newer first among equals) and each hit gets a highlighted snippet (unless
+    `snippets` is false: the API shows none);
     elsewhere matches come newest first without snippets.
     """
     postgres = db.session.get_bind().dialect.name == "postgresql"
@@ -611,7 +613,7 @@ def search_posts(
                 ).where(Post.id.in_(ids))
             ).all()
         )
-        if ids
+        if ids and snippets
         else {}
     )
     hits = [SearchHit(by_id[i], _snippet(headlines.get(i))) for i in ids if i in by_id]

@@ -121,7 +121,12 @@ def list_posts(args: dict[str, Any]) -> Response:
     sort = args.get("sort") or ("relevance" if q else "newest")
     if published and q and sort == "relevance":
         results = post_service.search_posts(
-            q, page=page, per_page=per_page, tag=args.get("tag"), author=args.get("author")
+            q,
+            page=page,
+            per_page=per_page,
+            tag=args.get("tag"),
+            author=args.get("author"),
+            snippets=False,
         )
         return page_response(
             [hit.post for hit in results.hits],
