@@ -147,7 +147,7 @@ def growth_sql(posts: int) -> list[str]:
                 {USER_BASE} + 1 + (random() * ({users} - 1))::int,
                 s.sentence, now() - random() * interval '300 days'
             FROM generate_series((SELECT comments FROM grown) + 1, {posts // 2}) g
-            JOIN sentences s ON s.s = 1 + (g * 7919) % {SENTENCES}""",
+            JOIN sentences s ON s.s = 1 + (g::bigint * 7919) % {SENTENCES}""",
         # Up to eight authors per new user, popular authors far more often.
         f"""INSERT INTO follows (follower_id, author_id, created_at)
             SELECT {USER_BASE} + g, {USER_BASE} + 10 * (1 + pick.a), now()

@@ -395,6 +395,8 @@ def newest_first_window(
     """
     key = tuple_(Post.published_at, Post.id)
     query = query.order_by(None)
+    if before is not None:
+        after = None  # one direction at a time; `before` wins, as the older link carries it
     if before is not None or after is not None:
         anchor = _key_of(before if before is not None else after)  # type: ignore[arg-type]
         if anchor is None:
