@@ -92,6 +92,18 @@ class PageMetaSchema(Schema):
     pages = fields.Integer(required=True)
 
 
+class PostPageMetaSchema(PageMetaSchema):
+    total_capped = fields.Boolean(
+        metadata={"description": "true when there are more matches than total counts"}
+    )
+    older = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as before= for the next older page"}
+    )
+    newer = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as after= for the next newer page"}
+    )
+
+
 # --- authentication -------------------------------------------------------------------------------
 
 
@@ -136,7 +148,7 @@ class MeSchema(ProfileSchema):
 
 # --- posts -------------------------------------------------------------------------------------
 
-SORTS = ("newest", "oldest", "title")
+SORTS = ("newest", "oldest", "title", "relevance")
 SLUG_FIELD: dict[str, Any] = {
     "validate": validate.Length(min=1, max=200),
     "metadata": {
@@ -172,7 +184,7 @@ class PostSchema(Schema):
 
 class PostPageSchema(Schema):
     data = fields.List(fields.Nested(PostSchema), required=True)
-    meta = fields.Nested(PageMetaSchema, required=True)
+    meta = fields.Nested(PostPageMetaSchema, required=True)
 
 
 class PostListQuerySchema(PageQuerySchema):
@@ -185,7 +197,18 @@ class PostListQuerySchema(PageQuerySchema):
         load_default=PostStatus.PUBLISHED,
         metadata={"description": "draft or scheduled list your own unpublished posts"},
     )
-    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "newest (the default), or relevance (the default with q)"},
+    )
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Post id from meta.older: the next older page (newest sort)"},
+    )
+    after = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Post id from meta.newer: the next newer page (newest sort)"},
+    )
 
 
 class PostWriteSchema(Schema):
