@@ -99,6 +99,11 @@ class SteadyLoad:
                 if not outcome.isdigit() or int(outcome) >= 500:
                     self.result.failed += 1
 
+    def wait(self) -> None:
+        """Block until `max_seconds` of load have been sent."""
+        for thread in self._threads:
+            thread.join(self.max_seconds + self.timeout + 5)
+
     def __enter__(self) -> SteadyLoad:
         self._started = time.monotonic()
         for thread in self._threads:
