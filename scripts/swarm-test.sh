@@ -50,10 +50,17 @@ cleanup() {
             [ -z "$(docker ps -aq --filter "label=com.docker.stack.namespace=$stack")" ] && break
             sleep 1
         done
+        # A worker finishing a long task could hold the swarm up to its grace period (170 s).
+        docker ps -aq --filter "label=com.docker.stack.namespace=$stack" | xargs -r docker rm -f >/dev/null
+        log "leaving the swarm"
+        for _ in 1 2 3 4 5; do
+            docker swarm leave --force >/dev/null 2>&1
+            [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" = inactive ] && break
+            sleep 3
+        done
+        docker info --format 'swarm state after leaving: {{.Swarm.LocalNodeState}}' >&2
         docker volume ls -q --filter "label=com.docker.stack.namespace=$stack" \
             | xargs -r docker volume rm >/dev/null 2>&1
-        log "leaving the swarm"
-        docker swarm leave --force >/dev/null
     fi
     if [ "$made_gwbridge" = 1 ]; then
         docker network rm docker_gwbridge >/dev/null 2>&1
@@ -132,7 +139,18 @@ path = sys.argv[1]
 stack = yaml.safe_load(open(path))
 assert [n for n, s in stack["services"].items() if s.get("ports")] == ["nginx"]
 del stack["services"]["nginx"]["ports"]  # see the header: loopback only on this machine
-yaml.safe_dump(stack, open(path, "w"), sort_keys=False)
+
+def escape(value):
+    """stack config prints values interpolated; deploying them again must not re-interpolate."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape(v) for v in value]
+    return value
+
+yaml.safe_dump(escape(stack), open(path, "w"), sort_keys=False)
 PY
 log "docker stack deploy $stack"
 started=$(date +%s)

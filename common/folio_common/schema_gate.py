@@ -12,6 +12,7 @@ Then it replaces itself with the command.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -74,6 +75,9 @@ def main(argv: Sequence[str]) -> None:
         args = args[1:]
     if not args:
         raise SystemExit("usage: python -m folio_common.schema_gate [--wait S] -- command ...")
+    # As a container's PID 1, Python would ignore SIGTERM and make `docker stop` wait out the
+    # whole grace period (170 s for the worker) while this waits.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     wait_for_schema(wait)
     os.execvp(args[0], args)  # noqa: S606 - the container's own command line
 

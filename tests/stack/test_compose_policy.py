@@ -310,6 +310,9 @@ def test_stateful_services_stay_single_and_placed(swarm: dict[str, Any]) -> None
         deploy = swarm["services"][name].get("deploy", {})
         assert deploy.get("replicas", 1) == 1, name
         assert any(c.startswith("node.labels.folio.") for c in deploy["placement"]["constraints"])
+    # Pooled connections to them idle longer than IPVS remembers a connection (15 minutes).
+    for name in ("db", "redis"):
+        assert swarm["services"][name]["deploy"]["endpoint_mode"] == "dnsrr", name
 
 
 def test_swarm_mounts_the_scratch_space_compose_gives_as_tmpfs(swarm: dict[str, Any]) -> None:
