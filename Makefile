@@ -128,6 +128,22 @@ up-test: sync ## make up in a fresh clone on free ports: register, confirm throu
 registry-test: require-docker ## Push to a throwaway local registry, then start the stack from it in an empty directory
 	scripts/registry-test.sh
 
+.PHONY: deploy
+deploy: require-docker .env ## Rolling update to TAG, migrations first, nothing dropped: make deploy TAG=...
+	COMPOSE_CMD="$(STACK)" scripts/deploy.sh $(TAG)
+
+.PHONY: rollback
+rollback: require-docker ## Rolling update back to the tag deployed before the current one
+	COMPOSE_CMD="$(STACK)" scripts/deploy.sh --rollback
+
+.PHONY: rollout-test
+rollout-test: sync ## Throwaway stack, web x3: each replica serves; deploy and rollback under load drop nothing
+	UV=$(UV) scripts/rollout-test.sh
+
+.PHONY: swarm-test
+swarm-test: sync ## Throwaway single-node swarm: stack deploy, journeys, 3 web replicas, rolling update under load
+	UV=$(UV) scripts/swarm-test.sh
+
 # --- without Docker -------------------------------------------------------------------------
 
 $(UV_HOME)/bin/uv:

@@ -270,10 +270,11 @@ def gunicorn_settings(stack: Stack) -> dict[str, Any]:
         spec = config["services"][service]
         env = {k: v for k, v in (spec.get("environment") or {}).items() if k.startswith("GUNICORN")}
         env.pop("GUNICORN_BIND", None)
+        limits = spec.get("deploy", {}).get("resources", {}).get("limits", {})
         found[service] = {
             "environment": env,
-            "cpus": spec.get("cpus"),
-            "mem_limit": spec.get("mem_limit"),
+            "cpus": limits.get("cpus"),
+            "mem_limit": limits.get("memory"),
             "workers": children_of_pid_1(stack, service),
         }
     web, hello = found["web"], found["hello"]

@@ -45,15 +45,21 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
 
 
 def _read_secret(env: dict[str, str], name: str) -> str | None:
-    """`NAME` from the environment, or the contents of the file named by `NAME_FILE`."""
+    """The contents of the file named by `NAME_FILE`, else `NAME` from the environment.
+
+    An empty file counts as no file: compose.yaml always names the secret's mount point, and
+    mounts /dev/null there when no file was given (Swarm's stack files cannot say "only if").
+    """
     path = env.get(f"{name}_FILE", "").strip()
     if path:
         try:
-            return Path(path).read_text(encoding="utf-8").strip()
+            secret = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(
                 f"{name}_FILE points to {path!r}, which cannot be read: {exc}"
             ) from exc
+        if secret:
+            return secret
     value = env.get(name)
     return value.strip() if value is not None else None
 

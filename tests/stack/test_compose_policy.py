@@ -1,9 +1,11 @@
-"""compose.yaml keeps to the stack's hardening rules; read from `docker compose config`.
+"""compose.yaml keeps to the stack's hardening rules, as Compose and as Swarm read it.
 
-Every long-running service: non-root, read-only root, all capabilities dropped (added back
-only from an allowlist), no-new-privileges, memory and pids limits, rotated json-file logs,
-`restart: unless-stopped` and a healthcheck. Only nginx publishes a port, on 127.0.0.1 by
-default; db and redis sit on internal networks nginx is not on.
+Read from `docker compose config` and from `docker stack config -c compose.yaml -c
+compose.swarm.yaml` (the Swarm deployment). Every long-running service: non-root, read-only
+root, all capabilities dropped (added back only from an allowlist), no-new-privileges, memory
+and pids limits, rotated json-file logs, a restart policy and a healthcheck. Only nginx
+publishes a port (on 127.0.0.1 by default under Compose); db and redis sit on internal networks
+nginx is not on.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # Services that run once and exit: no restart policy, no healthcheck.
@@ -58,11 +61,54 @@ def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, 
     return json.loads(result.stdout)
 
 
-@pytest.fixture(scope="module")
-def config() -> dict[str, Any]:
+def stack_config(*files: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """What `docker stack deploy` would deploy, with `env` as the deploying shell's variables."""
+    args = ["docker", "stack", "config"]
+    for name in files:
+        args += ["-c", str(ROOT / name)]
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        args,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home()), **(env or {})},
+    )
+    if result.returncode != 0:
+        raise AssertionError(result.stderr)
+    return yaml.safe_load(result.stdout)
+
+
+def require_compose() -> None:
     if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0:  # noqa: S607
         pytest.skip("the docker compose plugin is missing")
+
+
+@pytest.fixture(scope="module")
+def compose_only() -> dict[str, Any]:
+    require_compose()
     return compose_config("compose.yaml")
+
+
+@pytest.fixture(scope="module")
+def swarm() -> dict[str, Any]:
+    return stack_config("compose.yaml", "compose.swarm.yaml")
+
+
+@pytest.fixture(scope="module", params=["compose", "swarm"])
+def config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The stack as each orchestrator reads it; tests taking it run once for each."""
+    if request.param == "compose":
+        return request.getfixturevalue("compose_only")
+    return request.getfixturevalue("swarm")
+
+
+def limits(service: dict[str, Any]) -> dict[str, Any]:
+    return service.get("deploy", {}).get("resources", {}).get("limits", {})
+
+
+def command_of(service: dict[str, Any]) -> list[str]:
+    return list(service.get("command") or [])
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +137,14 @@ def dockerfile_user(dockerfile: Path, build_args: dict[str, str]) -> str | None:
     return re.sub(r"\$\{?(\w+)\}?", lambda m: values.get(m.group(1), m.group(0)), user)
 
 
-def effective_user(name: str, services: dict[str, dict[str, Any]]) -> str | None:
+def effective_user(
+    name: str, services: dict[str, dict[str, Any]], builds: dict[str, dict[str, Any]]
+) -> str | None:
     service = services[name]
     if service.get("user"):
         return str(service["user"])
-    builders = [
-        s for s in services.values() if s.get("build") and s.get("image") == service["image"]
-    ]
+    # Swarm's view has no build sections; the images are the ones Compose builds.
+    builders = [s for s in builds.values() if s.get("build") and s.get("image") == service["image"]]
     for builder in builders:
         build = builder["build"]
         dockerfile = Path(build["context"]) / build["dockerfile"]
@@ -133,7 +180,8 @@ def test_every_service_is_hardened(services: dict[str, dict[str, Any]], rule: st
             if "no-new-privileges:true" not in service.get("security_opt", []):
                 broken.append(name)
         elif rule == "limits":
-            if not service.get("mem_limit") or not service.get("pids_limit"):
+            # Under deploy.resources, where both Compose and Swarm read them.
+            if not limits(service).get("memory") or not limits(service).get("pids"):
                 broken.append(name)
         elif rule == "logs":
             logging = service.get("logging", {})
@@ -143,17 +191,23 @@ def test_every_service_is_hardened(services: dict[str, dict[str, Any]], rule: st
     assert not broken, f"{rule} is missing on: {', '.join(sorted(broken))}"
 
 
-def test_every_service_runs_as_a_non_root_user(services: dict[str, Any]) -> None:
-    rooted = [name for name in services if is_root(effective_user(name, services))]
+def test_every_service_runs_as_a_non_root_user(
+    services: dict[str, Any], compose_only: dict[str, Any]
+) -> None:
+    builds = compose_only["services"]
+    rooted = [name for name in services if is_root(effective_user(name, services, builds))]
     assert not rooted, f"running as root: {rooted}"
 
 
 def test_long_running_services_restart_and_report_health(services: dict[str, Any]) -> None:
     for name, service in services.items():
+        # Swarm ignores `restart`; its restart_policy defaults to "any".
+        swarm_policy = service.get("deploy", {}).get("restart_policy", {}).get("condition", "any")
         if name in ONE_SHOT:
             assert service.get("restart", "no") == "no", name
             continue
         assert service.get("restart") == "unless-stopped", name
+        assert swarm_policy == "any", name
         check = service.get("healthcheck", {})
         assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
 
@@ -162,8 +216,21 @@ def test_only_nginx_publishes_and_only_on_loopback(services: dict[str, Any]) -> 
     publishing = {name for name, service in services.items() if service.get("ports")}
     assert publishing == {"nginx"}
     for port in services["nginx"]["ports"]:
-        assert port["host_ip"] == "127.0.0.1"
+        # Swarm's routing mesh knows no address (stack config drops it): every node answers on
+        # the port, and the firewall or load balancer in front decides who reaches it
+        # (docs/scale-out.md). Compose keeps it on loopback.
+        assert port.get("host_ip") in {"127.0.0.1", None}
         assert int(port["published"]) not in FORBIDDEN_HOST_PORTS
+
+
+def test_compose_publishes_on_loopback_only(compose_only: dict[str, Any]) -> None:
+    assert {p["host_ip"] for p in compose_only["services"]["nginx"]["ports"]} == {"127.0.0.1"}
+
+
+def test_the_one_shot_migration_runs_once_under_swarm(swarm: dict[str, Any]) -> None:
+    deploy = swarm["services"]["migrate"]["deploy"]
+    assert deploy["restart_policy"]["condition"] == "on-failure"
+    assert deploy.get("replicas", 1) == 1
 
 
 def test_development_override_publishes_on_loopback_away_from_local_servers() -> None:
@@ -184,16 +251,20 @@ def test_db_and_redis_are_out_of_nginx_reach(config: dict[str, Any]) -> None:
 
 
 def test_app_services_wait_for_the_migration(services: dict[str, Any]) -> None:
+    # Neither orchestrator can hold them back in both files, so each process waits itself.
     for name in ("web", "worker", "beat"):
-        condition = services[name]["depends_on"]["migrate"]["condition"]
-        assert condition == "service_completed_successfully", name
-    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+        assert command_of(services[name])[:4] == ["python", "-m", "folio_common.schema_gate", "--"]
+        assert "migrate" in services[name]["depends_on"], name
+    assert command_of(services["migrate"])[-3:-1] == ["migrate", "--wait"]
 
 
 def test_there_is_exactly_one_beat(services: dict[str, Any]) -> None:
     beats = [name for name, s in services.items() if "beat" in (s.get("command") or [])]
     assert beats == ["beat"]
     assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+    # A Swarm update must not run a second beat beside the first, even briefly.
+    update = services["beat"].get("deploy", {}).get("update_config", {})
+    assert update.get("order", "stop-first") == "stop-first"
     schedule = next(a for a in services["beat"]["command"] if a.startswith("--schedule="))
     mounted = [v["target"] for v in services["beat"].get("volumes", [])]
     mounted += list(services["beat"].get("tmpfs", []))
@@ -226,6 +297,56 @@ def test_db_checks_health_over_tcp_and_has_shared_memory(services: dict[str, Any
     assert any(v["type"] == "volume" for v in db["volumes"])
 
 
+def test_web_and_worker_scale_out_and_update_start_first(swarm: dict[str, Any]) -> None:
+    services = swarm["services"]
+    assert services["web"]["deploy"]["replicas"] == 3
+    assert services["worker"]["deploy"]["replicas"] == 2
+    for name in ("web", "worker", "nginx"):
+        deploy = services[name]["deploy"]
+        assert deploy["update_config"]["order"] == "start-first", name
+        assert deploy["rollback_config"]["order"] == "start-first", name
+    # nginx balances over the replicas itself, from the addresses Docker's DNS gives.
+    assert services["web"]["deploy"]["endpoint_mode"] == "dnsrr"
+
+
+def test_stateful_services_stay_single_and_placed(swarm: dict[str, Any]) -> None:
+    for name in ("db", "redis", "beat"):
+        deploy = swarm["services"][name].get("deploy", {})
+        assert deploy.get("replicas", 1) == 1, name
+        assert any(c.startswith("node.labels.folio.") for c in deploy["placement"]["constraints"])
+    # Pooled connections to them idle longer than IPVS remembers a connection (15 minutes).
+    for name in ("db", "redis"):
+        assert swarm["services"][name]["deploy"]["endpoint_mode"] == "dnsrr", name
+
+
+def test_swarm_mounts_the_scratch_space_compose_gives_as_tmpfs(swarm: dict[str, Any]) -> None:
+    services = swarm["services"]
+    for name, service in services.items():
+        wanted = {entry.split(":")[0] for entry in service.get("tmpfs", [])}
+        mounted = {v["target"] for v in service.get("volumes", []) if v["type"] == "tmpfs"}
+        assert wanted <= mounted, f"{name} lacks {wanted - mounted}"
+
+
+def test_swarm_secrets_come_from_the_files_the_settings_name(tmp_path: Path) -> None:
+    files = {}
+    for name in ("SECRET_KEY", "POSTGRES_PASSWORD", "MAIL_PASSWORD"):
+        files[name] = tmp_path / name.lower()
+        files[name].write_text("s" * 48)
+    config = stack_config(
+        "compose.yaml",
+        "compose.swarm.yaml",
+        env={f"{name}_FILE": str(path) for name, path in files.items()},
+    )
+    assert config["secrets"]["secret_key"]["file"] == str(files["SECRET_KEY"])
+    assert config["secrets"]["db_password"]["file"] == str(files["POSTGRES_PASSWORD"])
+    web = config["services"]["web"]["environment"]
+    assert web["SECRET_KEY_FILE"] == "/run/secrets/secret_key"
+    assert web["DATABASE_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert config["services"]["db"]["environment"]["POSTGRES_PASSWORD_FILE"] == (
+        "/run/secrets/db_password"
+    )
+
+
 def test_redis_keeps_its_queue(services: dict[str, Any]) -> None:
     command = services["redis"]["command"]
     assert command[command.index("--appendonly") + 1] == "yes"
@@ -249,7 +370,8 @@ def test_a_dead_workers_tasks_return_within_two_minutes(services: dict[str, Any]
     assert int(environment["TASK_TIME_LIMIT"]) < visibility
 
 
-def test_base_images_default_to_the_official_ones(services: dict[str, Any]) -> None:
+def test_base_images_default_to_the_official_ones(compose_only: dict[str, Any]) -> None:
+    services = compose_only["services"]
     assert services["db"]["image"] == "postgres:17"
     assert services["redis"]["image"] == "redis:8"
     assert services["web"]["build"]["args"]["PYTHON_IMAGE"] == "python:3.13-slim"
@@ -257,6 +379,7 @@ def test_base_images_default_to_the_official_ones(services: dict[str, Any]) -> N
 
 
 def test_missing_secrets_stop_compose_with_a_message() -> None:
+    require_compose()
     with pytest.raises(AssertionError, match="SECRET_KEY"):
         compose_config("compose.yaml", env={"POSTGRES_PASSWORD": "x"})
     with pytest.raises(AssertionError, match="POSTGRES_PASSWORD"):
@@ -274,6 +397,7 @@ def test_nginx_answers_for_the_configured_host_only(services: dict[str, Any]) ->
 
 
 def test_secrets_can_come_from_files(tmp_path: Path) -> None:
+    require_compose()
     key = tmp_path / "secret_key"
     key.write_text("k" * 48)
     password = tmp_path / "db_password"
@@ -294,18 +418,10 @@ def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     assert db["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
 
 
-def test_nginx_reaches_gunicorn_over_a_socket_only_the_two_share(
-    config: dict[str, Any], services: dict[str, Any]
-) -> None:
-    socket = "unix:/run/folio/web.sock"
-    assert services["nginx"]["environment"]["WEB_UPSTREAM"] == socket
-    assert socket in services["web"]["environment"]["GUNICORN_BIND"].split(",")
-    sharing = {
-        name
-        for name, service in services.items()
-        for volume in service.get("volumes", [])
-        if volume.get("source") == "web-socket"
-    }
-    assert sharing == {"web", "nginx"}
-    options = config["volumes"]["web-socket"]["driver_opts"]
-    assert options["type"] == "tmpfs" and "mode=0770" in options["o"]
+def test_nginx_reaches_every_web_replica_through_dockers_dns(services: dict[str, Any]) -> None:
+    nginx = services["nginx"]
+    assert nginx["environment"]["WEB_UPSTREAM"] == "web:8000"
+    # No volume shared with web: nginx follows replicas by name, not through a socket file.
+    nginx_volumes = {v.get("source") for v in nginx.get("volumes", []) if v["type"] == "volume"}
+    web_volumes = {v.get("source") for v in services["web"].get("volumes", [])}
+    assert not nginx_volumes & web_volumes

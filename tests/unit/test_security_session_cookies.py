@@ -129,3 +129,22 @@ def test_production_accepts_a_strong_secret_from_a_file(tmp_path: Path):
 
     assert settings.secret_key == STRONG_SECRET
     assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
+
+
+def test_an_empty_secret_file_leaves_the_variable_in_charge(tmp_path: Path):
+    # compose.yaml mounts /dev/null as the secret when .env gives the key itself.
+    env = production_env(tmp_path)
+    env["SECRET_KEY_FILE"] = "/dev/null"
+
+    settings = Settings.from_env(env, instance_path=str(tmp_path))
+
+    assert settings.secret_key == env["SECRET_KEY"]
+
+
+def test_an_empty_secret_file_and_no_variable_is_still_refused(tmp_path: Path):
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    env["SECRET_KEY_FILE"] = "/dev/null"
+
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Settings.from_env(env, instance_path=str(tmp_path))

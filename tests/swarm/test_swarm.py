@@ -1,0 +1,80 @@
+"""On a single-node swarm: three web replicas serve, and a rolling update drops nothing.
+
+Runs inside nginx's network namespace (scripts/swarm-test.sh), so 127.0.0.1:8080 is nginx.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from tests.rollout.load import SteadyLoad
+from tests.rollout.support import upstream_counts, wait_for
+from tests.swarm.conftest import STACK, docker, task_containers
+
+TAG_B = os.environ.get("SWARM_TAG_B", "")
+# A cookie makes nginx skip its micro-cache: every request reaches a web replica.
+LOAD = {"paths": ["/", "/healthz", "/tags"], "headers": {"Cookie": "swarm=1"}}
+
+
+def web_addresses() -> set[str]:
+    addresses = set()
+    for container in task_containers("web"):
+        networks = json.loads(
+            docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", container)
+        )
+        addresses.add(networks[f"{STACK}_edge"]["IPAddress"])
+    return addresses
+
+
+def test_all_three_web_replicas_answer() -> None:
+    addresses = web_addresses()
+    assert len(addresses) == 3
+    with SteadyLoad(8080, **LOAD, rate=30, max_seconds=4) as load:
+        load.wait()
+    assert load.result.failed == 0, load.result.summary()
+
+    def every_replica_served() -> bool:
+        served = upstream_counts(docker("service", "logs", "--raw", f"{STACK}_nginx"))
+        return all(served[address] > 0 for address in addresses)
+
+    wait_for(every_replica_served, timeout=10, what="a request served by each web replica")
+
+
+def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
+    old = set(task_containers("web"))
+    updates = [
+        subprocess.Popen(  # noqa: S603
+            [  # noqa: S607
+                "docker",
+                "service",
+                "update",
+                "--quiet",
+                "--detach=false",
+                # Production waits 15 s after each task (compose.swarm.yaml); 5 s keeps CI short.
+                "--update-monitor",
+                "5s",
+                "--image",
+                f"local/folio-{image}:{TAG_B}",
+                f"{STACK}_{service}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        for service, image in (("web", "web"), ("worker", "worker"))
+    ]
+    with SteadyLoad(8080, **LOAD, rate=40, max_seconds=400) as load:
+        outputs = [update.communicate(timeout=400)[0] for update in updates]
+    print(load.result.summary())
+    assert all(update.returncode == 0 for update in updates), outputs
+    for service in ("web", "worker"):
+        spec = docker("service", "inspect", "-f", "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
+                      f"{STACK}_{service}")  # fmt: skip
+        assert spec.strip().endswith(f":{TAG_B}"), spec
+    # The last old task may still be finishing its requests when the update reports done.
+    wait_for(lambda: len(task_containers("web")) == 3, timeout=60, what="old web tasks to stop")
+    assert not set(task_containers("web")) & old
+    assert load.result.sent > 200
+    assert load.result.failed == 0, load.result.summary()
