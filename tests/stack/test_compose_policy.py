@@ -92,7 +92,7 @@ def compose_only() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def swarm() -> dict[str, Any]:
-    return stack_config("compose.yaml", "compose.swarm.yaml")
+    return stack_config("compose.yaml", "compose.swarm.yaml", env={"SERVER_NAME": "folio.test"})
 
 
 @pytest.fixture(scope="module", params=["compose", "swarm"])
@@ -335,7 +335,8 @@ def test_swarm_secrets_come_from_the_files_the_settings_name(tmp_path: Path) -> 
     config = stack_config(
         "compose.yaml",
         "compose.swarm.yaml",
-        env={f"{name}_FILE": str(path) for name, path in files.items()},
+        env={"SERVER_NAME": "folio.test"}
+        | {f"{name}_FILE": str(path) for name, path in files.items()},
     )
     assert config["secrets"]["secret_key"]["file"] == str(files["SECRET_KEY"])
     assert config["secrets"]["db_password"]["file"] == str(files["POSTGRES_PASSWORD"])
