@@ -25,10 +25,12 @@ endif
 COMPOSE ?= docker compose
 STACK := $(COMPOSE) -f compose.yaml
 DEV_STACK := $(COMPOSE) -f compose.yaml -f compose.override.yaml
-IMAGES := folio-web folio-worker folio-nginx
+IMAGES := folio-web folio-worker folio-nginx folio-backup
 SEED ?= 1
 WAIT_TIMEOUT ?= 120
-DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile tests/e2e/mailsink/Dockerfile
+DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile backup/Dockerfile \
+	monitoring/standin/Dockerfile \
+	tests/e2e/mailsink/Dockerfile
 
 # uv: the one on PATH, or one installed with pip into a private venv on first use.
 UV_HOME ?= $(HOME)/.local/share/folio-uv
@@ -100,11 +102,27 @@ psql: require-docker ## psql on the stack's database
 redis-cli: require-docker ## redis-cli on the stack's Redis
 	$(COMPOSE) exec redis redis-cli
 
+# --- backups ------------------------------------------------------------------------------
+
+BACKUP_DIR ?= backups
+
+.PHONY: backup
+backup: require-docker ## Back up the running stack now into BACKUP_DIR/<name>/ (default backups/); prints <name>
+	@BACKUP_DIR="$(BACKUP_DIR)" STACK="$(STACK)" scripts/backup.sh create
+
+.PHONY: restore
+restore: require-docker ## Restore into the running stack: make restore BACKUP=<name> CONFIRM=yes (without: a dry run)
+	@BACKUP_DIR="$(BACKUP_DIR)" STACK="$(STACK)" scripts/backup.sh restore "$(BACKUP)" "$(CONFIRM)"
+
+.PHONY: restore-drill
+restore-drill: sync ## Back up a seeded throwaway stack, down -v, restore, compare every table and file
+	UV=$(UV) scripts/ops-test.sh tests/ops/test_restore_drill.py
+
 .PHONY: push
 push: require-docker .env ## Build and push the images: make push REGISTRY=host/ns TAG=... [VERSION_TAG=v1.2.0]
 	@if [ "$(REGISTRY)" = local ]; then echo "set REGISTRY, e.g. make push REGISTRY=registry.example.com/folio"; exit 1; fi
 	$(STACK) build
-	$(STACK) push nginx web worker
+	$(STACK) push nginx web worker backup
 	@if [ -n "$(VERSION_TAG)" ]; then \
 	  for image in $(IMAGES); do \
 	    docker tag $(REGISTRY)/$$image:$(TAG) $(REGISTRY)/$$image:$(VERSION_TAG) && \

@@ -24,6 +24,8 @@ ONE_SHOT = {"migrate"}
 # Capabilities a service may add back after dropping ALL; nothing needs any today.
 CAP_ALLOWLIST: dict[str, set[str]] = {}
 FORBIDDEN_HOST_PORTS = {5432, 6379}
+# Held to the same rules; started only on request (docs/operations.md).
+OPTIONAL_PROFILES = ("monitoring",)
 REQUIRED = {"SECRET_KEY": "x" * 40, "POSTGRES_PASSWORD": "policy-test-password"}
 
 pytestmark = pytest.mark.skipif(
@@ -31,7 +33,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+def compose_config(
+    *files: str, env: dict[str, str] | None = None, profiles: tuple[str, ...] = ()
+) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".env", delete=False) as handle:
         handle.write("".join(f"{k}={v}\n" for k, v in (env or REQUIRED).items()))
     env_file = Path(handle.name)
@@ -39,6 +43,8 @@ def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, 
         args = ["docker", "compose", "--env-file", str(env_file)]
         for name in files:
             args += ["-f", str(ROOT / name)]
+        for profile in profiles:
+            args += ["--profile", profile]
         result = subprocess.run(  # noqa: S603 - fixed arguments
             [*args, "config", "--format", "json"],
             capture_output=True,
@@ -58,7 +64,7 @@ def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, 
 def config() -> dict[str, Any]:
     if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0:  # noqa: S607
         pytest.skip("the docker compose plugin is missing")
-    return compose_config("compose.yaml")
+    return compose_config("compose.yaml", profiles=OPTIONAL_PROFILES)
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +116,10 @@ def is_root(user: str | None) -> bool:
     return name in {"0", "root"} or "$" in name
 
 
-def test_the_stack_has_the_seven_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"nginx", "web", "worker", "beat", "migrate", "db", "redis"}
+def test_the_stack_has_its_services(services: dict[str, Any]) -> None:
+    always = {"nginx", "web", "worker", "beat", "migrate", "backup", "db", "redis"}
+    assert set(services) == always | {"exporter", "prometheus"}
+    assert {name for name, s in services.items() if s.get("profiles")} == {"exporter", "prometheus"}
 
 
 @pytest.mark.parametrize("rule", ["read_only", "cap_drop", "no_new_privileges", "limits", "logs"])
