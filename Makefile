@@ -172,7 +172,27 @@ policy: sync ## Check compose.yaml against the hardening rules
 	$(UV) run --frozen pytest tests/stack -p no:cacheprovider
 
 .PHONY: lint
-lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile
+lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile, actionlint on CI
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen hadolint $(DOCKERFILES)
+	$(UV) run --frozen actionlint .github/workflows/ci.yml
+
+# --- operations: TLS from an ACME CA, monitoring ------------------------------------------
+
+.PHONY: monitoring
+monitoring: require-docker .env ## Start the stack with the monitoring profile (Prometheus, exporter)
+	$(STACK) --profile monitoring up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+
+.PHONY: acme
+acme: require-docker .env ## Start the acme profile: certbot gets and renews ACME_DOMAIN's certificate
+	$(STACK) --profile acme up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+
+.PHONY: monitoring-check
+monitoring-check: require-docker ## promtool check config and rules (Prometheus stand-in image if needed)
+	scripts/check-monitoring.sh
+
+.PHONY: ops-test
+ops-test: sync ## ACME issuance and renewal with pebble, the cipher check, the metrics test
+	OPS_OVERLAY=tests/ops/compose.ops.yaml OPS_PROFILES=monitoring,acme UV=$(UV) \
+	  scripts/ops-test.sh tests/ops/test_tls.py tests/ops/test_metrics.py

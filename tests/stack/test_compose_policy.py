@@ -25,7 +25,7 @@ ONE_SHOT = {"migrate"}
 CAP_ALLOWLIST: dict[str, set[str]] = {}
 FORBIDDEN_HOST_PORTS = {5432, 6379}
 # Held to the same rules; started only on request (docs/operations.md).
-OPTIONAL_PROFILES = ("monitoring",)
+OPTIONAL_PROFILES = ("monitoring", "acme")
 REQUIRED = {"SECRET_KEY": "x" * 40, "POSTGRES_PASSWORD": "policy-test-password"}
 
 pytestmark = pytest.mark.skipif(
@@ -118,8 +118,9 @@ def is_root(user: str | None) -> bool:
 
 def test_the_stack_has_its_services(services: dict[str, Any]) -> None:
     always = {"nginx", "web", "worker", "beat", "migrate", "backup", "db", "redis"}
-    assert set(services) == always | {"exporter", "prometheus"}
-    assert {name for name, s in services.items() if s.get("profiles")} == {"exporter", "prometheus"}
+    optional = {"exporter", "prometheus", "acme"}
+    assert set(services) == always | optional
+    assert {name for name, s in services.items() if s.get("profiles")} == optional
 
 
 @pytest.mark.parametrize("rule", ["read_only", "cap_drop", "no_new_privileges", "limits", "logs"])
