@@ -25,11 +25,12 @@ endif
 COMPOSE ?= docker compose
 STACK := $(COMPOSE) -f compose.yaml
 DEV_STACK := $(COMPOSE) -f compose.yaml -f compose.override.yaml
-IMAGES := folio-web folio-worker folio-nginx
+IMAGES := folio-web folio-worker folio-nginx folio-backup
 SEED ?= 1
 WAIT_TIMEOUT ?= 120
 SHELL_SCRIPTS = $(wildcard scripts/*.sh) .ci/run
-DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile mailcatcher/Dockerfile
+DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile mailcatcher/Dockerfile \
+	backup/Dockerfile monitoring/standin/Dockerfile tests/e2e/mailsink/Dockerfile
 
 # uv: the one on PATH, or one installed with pip into a private venv on first use.
 UV_HOME ?= $(HOME)/.local/share/folio-uv
@@ -108,11 +109,27 @@ psql: require-docker ## psql on the stack's database
 redis-cli: require-docker ## redis-cli on the stack's Redis
 	$(COMPOSE) exec redis redis-cli
 
+# --- backups ------------------------------------------------------------------------------
+
+BACKUP_DIR ?= backups
+
+.PHONY: backup
+backup: require-docker ## Back up the running stack now into BACKUP_DIR/<name>/ (default backups/); prints <name>
+	@BACKUP_DIR="$(BACKUP_DIR)" STACK="$(STACK)" scripts/backup.sh create
+
+.PHONY: restore
+restore: require-docker ## Restore into the running stack: make restore BACKUP=<name> CONFIRM=yes (without: a dry run)
+	@BACKUP_DIR="$(BACKUP_DIR)" STACK="$(STACK)" scripts/backup.sh restore "$(BACKUP)" "$(CONFIRM)"
+
+.PHONY: restore-drill
+restore-drill: sync ## Back up a seeded throwaway stack, down -v, restore, compare every table and file
+	UV=$(UV) scripts/ops-test.sh tests/ops/test_restore_drill.py
+
 .PHONY: push
 push: require-docker .env ## Build and push the images: make push REGISTRY=host/ns TAG=... [VERSION_TAG=v1.2.0]
 	@if [ "$(REGISTRY)" = local ]; then echo "set REGISTRY, e.g. make push REGISTRY=registry.example.com/folio"; exit 1; fi
 	$(STACK) build
-	$(STACK) push nginx web worker
+	$(STACK) push nginx web worker backup
 	@if [ -n "$(VERSION_TAG)" ]; then \
 	  for image in $(IMAGES); do \
 	    docker tag $(REGISTRY)/$$image:$(TAG) $(REGISTRY)/$$image:$(VERSION_TAG) && \
@@ -190,8 +207,28 @@ policy: sync ## Check compose.yaml against the hardening rules
 	$(UV) run --frozen pytest tests/stack -p no:cacheprovider
 
 .PHONY: lint
-lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile, shellcheck on every script
+lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile, shellcheck on every script, actionlint on CI
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen hadolint $(DOCKERFILES)
 	$(UV) run --frozen shellcheck -x $(SHELL_SCRIPTS)
+	$(UV) run --frozen actionlint .github/workflows/ci.yml
+
+# --- operations: TLS from an ACME CA, monitoring ------------------------------------------
+
+.PHONY: monitoring
+monitoring: require-docker .env ## Start the stack with the monitoring profile (Prometheus, exporter)
+	$(STACK) --profile monitoring up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+
+.PHONY: acme
+acme: require-docker .env ## Start the acme profile: certbot gets and renews ACME_DOMAIN's certificate
+	$(STACK) --profile acme up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+
+.PHONY: monitoring-check
+monitoring-check: require-docker ## promtool check config and rules (Prometheus stand-in image if needed)
+	scripts/check-monitoring.sh
+
+.PHONY: ops-test
+ops-test: sync ## ACME issuance and renewal with pebble, the cipher check, the metrics test
+	OPS_OVERLAY=tests/ops/compose.ops.yaml OPS_PROFILES=monitoring,acme UV=$(UV) \
+	  scripts/ops-test.sh tests/ops/test_tls.py tests/ops/test_metrics.py

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from folio_common.config import Settings
+from folio_common.error_tracking import init_error_tracking
 from folio_common.extensions import cache, db, migrate
 from folio_common.logging import configure_logging
 from folio_common.queue import queue
@@ -31,6 +32,7 @@ def configure_app(
         # The default SQLite database and exports live here; containers use volumes instead.
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app.config["LOG_LEVEL"])
+    init_error_tracking(settings)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     cache.init_app(app)

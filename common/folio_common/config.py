@@ -138,6 +138,8 @@ class Settings:
     page_cache: bool
     edge_cache_seconds: int
     instance_path: str
+    metrics_port: int = 0
+    sentry_dsn: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -282,6 +284,8 @@ class Settings:
             page_cache=_flag(env.get("PAGE_CACHE"), default=folio_env != "test"),
             edge_cache_seconds=edge_cache_seconds,
             instance_path=str(instance),
+            metrics_port=_int(env, "METRICS_PORT", 0),
+            sentry_dsn=_read_secret(env, "SENTRY_DSN") or None,
         )
 
     def engine_options(self, role: str = "web") -> dict[str, Any]:
@@ -363,6 +367,7 @@ class Settings:
             "PROXY_HOPS": self.proxy_hops,
             "PAGE_CACHE_ENABLED": self.page_cache,
             "EDGE_CACHE_SECONDS": self.edge_cache_seconds,
+            "METRICS_PORT": self.metrics_port,
             "WTF_CSRF_TIME_LIMIT": None,
             "CELERY": self.celery_config(),
         }

@@ -27,6 +27,8 @@ ONE_SHOT = {"migrate"}
 # Capabilities a service may add back after dropping ALL; nothing needs any today.
 CAP_ALLOWLIST: dict[str, set[str]] = {}
 FORBIDDEN_HOST_PORTS = {5432, 6379}
+# Held to the same rules; started only on request (docs/operations.md).
+OPTIONAL_PROFILES = ("monitoring", "acme")
 REQUIRED = {
     "SECRET_KEY": "x" * 40,
     "POSTGRES_PASSWORD": "policy-test-password",
@@ -38,7 +40,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+def compose_config(
+    *files: str, env: dict[str, str] | None = None, profiles: tuple[str, ...] = ()
+) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".env", delete=False) as handle:
         handle.write("".join(f"{k}={v}\n" for k, v in (env or REQUIRED).items()))
     env_file = Path(handle.name)
@@ -46,6 +50,8 @@ def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, 
         args = ["docker", "compose", "--env-file", str(env_file)]
         for name in files:
             args += ["-f", str(ROOT / name)]
+        for profile in profiles:
+            args += ["--profile", profile]
         result = subprocess.run(  # noqa: S603 - fixed arguments
             [*args, "config", "--format", "json"],
             capture_output=True,
@@ -87,7 +93,7 @@ def require_compose() -> None:
 @pytest.fixture(scope="module")
 def compose_only() -> dict[str, Any]:
     require_compose()
-    return compose_config("compose.yaml")
+    return compose_config("compose.yaml", profiles=OPTIONAL_PROFILES)
 
 
 @pytest.fixture(scope="module")
@@ -161,8 +167,11 @@ def is_root(user: str | None) -> bool:
     return name in {"0", "root"} or "$" in name
 
 
-def test_the_stack_has_the_eight_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"nginx", "web", "worker", "beat", "migrate", "db", "redis", "cache"}
+def test_the_stack_has_its_services(services: dict[str, Any]) -> None:
+    always = {"nginx", "web", "worker", "beat", "migrate", "backup", "db", "redis", "cache"}
+    optional = {"exporter", "prometheus", "acme"}
+    assert set(services) == always | optional
+    assert {name for name, s in services.items() if s.get("profiles")} == optional
 
 
 @pytest.mark.parametrize("rule", ["read_only", "cap_drop", "no_new_privileges", "limits", "logs"])

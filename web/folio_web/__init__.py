@@ -14,6 +14,7 @@ from folio_common.app import configure_app
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_common.logging import request_id_var
+from folio_web import metrics
 from folio_web.extensions import csrf, limiter, login_manager
 
 request_log = logging.getLogger("folio.request")
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    metrics.init_app(app)
     register_template_helpers(app)
     register_shell_context(app)
     if app.config["PROXY_HOPS"]:

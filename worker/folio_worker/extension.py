@@ -21,6 +21,7 @@ from folio_common.logging import configure_logging, request_id_var
 from folio_common.mail import delivery_problem
 from folio_common.models import JobState
 from folio_common.services import jobs
+from folio_worker import metrics
 from folio_worker.liveness import LivenessFile
 
 log = logging.getLogger("folio.worker")
@@ -59,6 +60,7 @@ class FolioWorker:
         # Signal handlers find the Flask app through the task's Celery app.
         setattr(celery, _FLASK_APP_ATTR, app)
         _connect_signals()
+        metrics.connect(app.config["METRICS_PORT"])
         app.extensions["folio_worker"] = self
         self.celery = celery
         return celery

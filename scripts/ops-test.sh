@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Operations tier: a throwaway stack like the e2e tier's (compose.yaml + compose.e2e.yaml, free
+# 127.0.0.1 ports, TLS, an SMTP sink), with OPS_OVERLAY (e.g. tests/ops/compose.ops.yaml: the
+# ACME test CA and the monitoring profile) and OPS_PROFILES, then pytest on the given paths;
+# `down -v` whatever the outcome.
+#   scripts/ops-test.sh tests/ops/test_restore_drill.py
+#   OPS_OVERLAY=tests/ops/compose.ops.yaml OPS_PROFILES=monitoring,acme scripts/ops-test.sh tests/ops
+# Base images come from PYTHON_IMAGE / NGINX_IMAGE / POSTGRES_IMAGE / REDIS_IMAGE when set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[ops] %s\n' "$*" >&2; }
+. scripts/lib.sh
+
+command -v docker >/dev/null && docker info >/dev/null 2>&1 \
+    || { log "no Docker engine answers; the operations tier needs one"; exit 1; }
+
+workdir="$(mktemp -d)"
+project="folio-ops-$$"
+mkdir -p "$workdir/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$workdir/tls/key.pem" -out "$workdir/tls/cert.pem" 2>/dev/null
+chmod 0644 "$workdir/tls/key.pem"  # read by nginx's unprivileged user; a throwaway key
+
+http_port="$(free_port)"; https_port="$(free_port)"; mail_port="$(free_port)"
+cat > "$workdir/ops.env" <<ENV
+SECRET_KEY=$(new_secret 48)
+POSTGRES_PASSWORD=$(new_secret 24)
+PYTHON_IMAGE=${PYTHON_IMAGE:-python:3.13-slim}
+NGINX_IMAGE=${NGINX_IMAGE:-nginx:1.26}
+POSTGRES_IMAGE=${POSTGRES_IMAGE:-postgres:17}
+REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
+REGISTRY=local
+TAG=ops
+REVISION=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+HTTP_PORT=$http_port
+E2E_HTTPS_PORT=$https_port
+E2E_MAIL_PORT=$mail_port
+E2E_TLS_DIR=$workdir/tls
+EDGE_SUBNET=$(free_subnet)
+COMPOSE_PROFILES=${OPS_PROFILES:-}
+ENV
+if [ -n "${OPS_PROFILES:-}" ]; then
+    log "building the Prometheus, certbot and pebble stand-ins"
+    scripts/build-standins.sh >> "$workdir/ops.env"
+fi
+if [ -n "${OPS_OVERLAY:-}" ]; then
+    # The overlay's own ports and the test CA's files.
+    mkdir -p "$workdir/acme"
+    {
+        echo "OPS_PROMETHEUS_PORT=$(free_port)"
+        echo "OPS_PEBBLE_PORT=$(free_port)"
+        echo "OPS_ACME_DIR=$workdir/acme"
+    } >> "$workdir/ops.env"
+    # pebble's own HTTPS (its ACME API) needs a certificate; certbot trusts this throwaway CA.
+    acme="$workdir/acme"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=folio ops test CA" \
+        -keyout "$acme/ca-key.pem" -out "$acme/pebble-ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=pebble" -keyout "$acme/pebble-key.pem" \
+        -out "$acme/pebble.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:pebble,DNS:localhost,IP:127.0.0.1\n' > "$acme/san.ext"
+    openssl x509 -req -in "$acme/pebble.csr" -CA "$acme/pebble-ca.pem" -CAkey "$acme/ca-key.pem" \
+        -CAcreateserial -days 2 -extfile "$acme/san.ext" -out "$acme/pebble-cert.pem" 2>/dev/null
+    chmod 0644 "$acme"/*.pem  # read by pebble's unprivileged user; throwaway keys
+    cat > "$acme/pebble.json" <<JSON
+{"pebble": {"listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
+ "certificate": "/test/pebble-cert.pem", "privateKey": "/test/pebble-key.pem",
+ "httpPort": 8080, "tlsPort": 8443, "ocspResponderURL": "",
+ "externalAccountBindingRequired": false}}
+JSON
+fi
+set -a; . "$workdir/ops.env"; set +a
+
+compose=(docker compose -p "$project" --env-file "$workdir/ops.env" -f compose.yaml
+         -f compose.e2e.yaml ${OPS_OVERLAY:+-f "$OPS_OVERLAY"})
+
+cleanup() {
+    local status=$?
+    if [ "$status" -ne 0 ]; then
+        log "failed; last logs of each service:"
+        "${compose[@]}" ps -a >&2 || true
+        "${compose[@]}" logs --no-color --tail 40 >&2 || true
+    fi
+    if [ "${OPS_KEEP:-0}" = 1 ]; then
+        log "kept $project (remove it with: ${compose[*]} down -v)"
+        exit "$status"
+    fi
+    log "removing the stack"
+    "${compose[@]}" down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
+    rm -rf "$workdir"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "building images"
+"${compose[@]}" build --quiet
+started=$(date +%s)
+# Another stack on this host may take the same free subnet between the check and `up`: pick
+# another one and try again.
+for attempt in 1 2 3; do
+    if "${compose[@]}" up -d --wait --wait-timeout 180 --quiet-pull 2>"$workdir/up.err"; then
+        break
+    fi
+    grep -q "Pool overlaps" "$workdir/up.err" && [ "$attempt" -lt 3 ] || { cat "$workdir/up.err" >&2; exit 1; }
+    log "the edge subnet was taken meanwhile; trying another"
+    "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+    sed -i "s|^EDGE_SUBNET=.*|EDGE_SUBNET=$(free_subnet)|" "$workdir/ops.env"
+    set -a; . "$workdir/ops.env"; set +a
+done
+log "healthy after $(( $(date +%s) - started ))s"
+"${compose[@]}" exec -T web flask --app folio_web.wsgi seed >/dev/null
+
+export E2E_BASE_URL="https://127.0.0.1:$https_port"
+export E2E_HTTP_URL="http://127.0.0.1:$http_port"
+export E2E_MAIL_API="http://127.0.0.1:$mail_port"
+export E2E_CA_FILE="$workdir/tls/cert.pem"
+export E2E_COMPOSE="${compose[*]}"
+export OPS_WORKDIR="$workdir"
+set -a; . "$workdir/ops.env"; set +a
+"${UV:-uv}" run --frozen pytest -p no:cacheprovider "$@"
