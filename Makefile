@@ -30,7 +30,7 @@ SEED ?= 1
 WAIT_TIMEOUT ?= 120
 SHELL_SCRIPTS = $(wildcard scripts/*.sh) .ci/run
 DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile mailcatcher/Dockerfile \
-	backup/Dockerfile monitoring/standin/Dockerfile tests/e2e/mailsink/Dockerfile
+	backup/Dockerfile monitoring/standin/Dockerfile
 
 # uv: the one on PATH, or one installed with pip into a private venv on first use.
 UV_HOME ?= $(HOME)/.local/share/folio-uv

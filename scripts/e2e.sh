@@ -11,9 +11,7 @@ cd "$(dirname "$0")/.."
 log() { printf '[e2e] %s\n' "$*" >&2; }
 . scripts/lib.sh
 
-if ! { command -v docker >/dev/null && docker info >/dev/null 2>&1; }; then
-    log "no Docker engine answers; the e2e tier needs one"; exit 1
-fi
+docker_answers || { log "no Docker engine answers; the e2e tier needs one"; exit 1; }
 scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"

@@ -1,6 +1,11 @@
 # shellcheck shell=bash
 # Helpers shared by the scripts that start a throwaway stack; sourced, not run.
 
+# Does a Docker engine answer?
+docker_answers() {
+    command -v docker >/dev/null && docker info >/dev/null 2>&1
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

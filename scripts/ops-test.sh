@@ -12,8 +12,7 @@ cd "$(dirname "$0")/.."
 log() { printf '[ops] %s\n' "$*" >&2; }
 . scripts/lib.sh
 
-command -v docker >/dev/null && docker info >/dev/null 2>&1 \
-    || { log "no Docker engine answers; the operations tier needs one"; exit 1; }
+docker_answers || { log "no Docker engine answers; the operations tier needs one"; exit 1; }
 
 workdir="$(mktemp -d)"
 project="folio-ops-$$"

@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 log() { printf '[rollout-test] %s\n' "$*" >&2; }
 
-command -v docker >/dev/null && docker info >/dev/null 2>&1 \
-    || { log "no Docker engine answers; this tier needs one"; exit 1; }
+docker_answers || { log "no Docker engine answers; this tier needs one"; exit 1; }
 
 project="${ROLLOUT_PROJECT:-folio-rollout-$$}"
 workdir="$(mktemp -d)"

@@ -16,14 +16,13 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 log() { printf '[swarm-test %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-command -v docker >/dev/null && docker info >/dev/null 2>&1 \
-    || { log "no Docker engine answers; this tier needs one"; exit 1; }
+docker_answers || { log "no Docker engine answers; this tier needs one"; exit 1; }
 state="$(docker info --format '{{.Swarm.LocalNodeState}}')"
 if [ "$state" != inactive ]; then
     log "this engine is already a swarm member ($state); refusing to create or leave one here"
     exit 1
 fi
-[ "$(id -u)" -eq 0 ] && command -v nsenter >/dev/null \
+{ [ "$(id -u)" -eq 0 ] && command -v nsenter >/dev/null; } \
     || { log "needs root and nsenter (util-linux) to reach nginx inside its namespace"; exit 1; }
 
 stack="${SWARM_STACK:-folio-swarmtest-$$}"
@@ -102,8 +101,9 @@ docker build -q -f tests/e2e/mailsink/Dockerfile -t "$mailsink_image" \
     --build-arg PYTHON_IMAGE="${PYTHON_IMAGE:-python:3.13-slim}" . >/dev/null
 
 # Swarm's own networks take addresses nothing on this engine uses yet.
+mapfile -t networks < <(docker network ls -q)
 address_pool="$(docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
-    $(docker network ls -q) | python3 -c '
+    "${networks[@]}" | python3 -c '
 import ipaddress, sys
 used = [ipaddress.ip_network(s, strict=False) for s in sys.stdin.read().split() if ":" not in s]
 for n in range(214, 250):

@@ -10,7 +10,8 @@ log() { printf '[up-test] %s\n' "$*" >&2; }
 
 work="$(mktemp -d)"
 export COMPOSE_PROJECT_NAME="folio-uptest-$$"
-export HTTP_PORT="$(free_port)" MAILPIT_PORT="$(free_port)" EDGE_SUBNET="$(free_subnet)"
+HTTP_PORT="$(free_port)"; MAILPIT_PORT="$(free_port)"; EDGE_SUBNET="$(free_subnet)"
+export HTTP_PORT MAILPIT_PORT EDGE_SUBNET
 git clone -q --no-hardlinks . "$work/folio"
 
 cleanup() {
