@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 import threading
@@ -25,8 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SMTP_PORT = 1025
 UI_PORT = 8025
-# Oldest mails go first once this many are kept, as Mailpit's default max of 500 does.
-MAX_MESSAGES = 500
+# Oldest mails go first once this many are kept, as Mailpit does (MP_MAX_MESSAGES, 500 by default).
+MAX_MESSAGES = int(os.environ.get("MP_MAX_MESSAGES", "500"))
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 _lock = threading.Lock()

@@ -16,28 +16,8 @@ docker_answers || { log "no Docker engine answers; the chaos suite needs one"; e
 
 workdir="$(mktemp -d)"
 project="${CHAOS_PROJECT:-folio-chaos-$$}"
-mkdir -p "$workdir/tls"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -keyout "$workdir/tls/key.pem" -out "$workdir/tls/cert.pem" 2>/dev/null
-chmod 0644 "$workdir/tls/key.pem"  # read by nginx's unprivileged user; a throwaway key
-
-http_port="$(free_port)"; https_port="$(free_port)"; mail_port="$(free_port)"
-cat > "$workdir/chaos.env" <<ENV
-SECRET_KEY=$(new_secret 48)
-POSTGRES_PASSWORD=$(new_secret 24)
-PYTHON_IMAGE=${PYTHON_IMAGE:-python:3.13-slim}
-NGINX_IMAGE=${NGINX_IMAGE:-nginx:1.26}
-POSTGRES_IMAGE=${POSTGRES_IMAGE:-postgres:17}
-REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
-REGISTRY=local
-TAG=chaos
-REVISION=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-HTTP_PORT=$http_port
-E2E_HTTPS_PORT=$https_port
-E2E_MAIL_PORT=$mail_port
-E2E_TLS_DIR=$workdir/tls
-EDGE_SUBNET=$(free_subnet)
+throwaway_env "$workdir" chaos > "$workdir/chaos.env"
+cat >> "$workdir/chaos.env" <<ENV
 # Every simulated user comes from 127.0.0.1: throttles would count them as one.
 RATELIMIT_ENABLED=false
 AUTH_RATE_LIMIT=6000r/m
@@ -45,7 +25,7 @@ AUTH_RATE_BURST=2000
 ENV
 
 set -a; . "$workdir/chaos.env"; set +a
-compose=(docker compose -p "$project" --env-file "$workdir/chaos.env" -f compose.yaml -f compose.e2e.yaml)
+compose=(docker compose -p "$project" --env-file "$workdir/chaos.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
 cleanup() {
     local status=$?

@@ -16,32 +16,7 @@ scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"
 project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurrent checkout
-mkdir -p "$workdir/tls"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -keyout "$workdir/tls/key.pem" -out "$workdir/tls/cert.pem" 2>/dev/null
-chmod 0644 "$workdir/tls/key.pem"  # read by nginx's unprivileged user; a throwaway key
-
-http_port="$(free_port)"; https_port="$(free_port)"; mail_port="$(free_port)"
-cat > "$workdir/e2e.env" <<ENV
-SECRET_KEY=$(new_secret 48)
-POSTGRES_PASSWORD=$(new_secret 24)
-PYTHON_IMAGE=${PYTHON_IMAGE:-python:3.13-slim}
-NGINX_IMAGE=${NGINX_IMAGE:-nginx:1.26}
-POSTGRES_IMAGE=${POSTGRES_IMAGE:-postgres:17}
-REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
-REGISTRY=local
-TAG=e2e
-REVISION=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-HTTP_PORT=$http_port
-SERVER_NAME=127.0.0.1:$https_port
-PREFERRED_URL_SCHEME=https
-E2E_HTTPS_PORT=$https_port
-MAILPIT_PORT=$mail_port
-MAILPIT_IMAGE=$(scripts/mailpit-image.sh)
-E2E_TLS_DIR=$workdir/tls
-EDGE_SUBNET=$(free_subnet)
-ENV
+throwaway_env "$workdir" e2e > "$workdir/e2e.env"
 
 # The same values in the environment, where they win over anything make or the shell exported.
 set -a

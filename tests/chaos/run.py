@@ -302,12 +302,13 @@ def follow(follower: User, author: User) -> None:
 
 def mails() -> Counter[tuple[str, str]]:
     """(recipient, subject) -> how many times it arrived."""
-    response = requests.get(f"{MAIL_API}/messages", timeout=10)
+    # Mailpit's API (the catcher of compose.mail.yaml); it keeps the newest MP_MAX_MESSAGES.
+    response = requests.get(f"{MAIL_API}/api/v1/messages", params={"limit": 5000}, timeout=10)
     response.raise_for_status()
     counts: Counter[tuple[str, str]] = Counter()
-    for message in response.json():
-        for to in message["to"]:
-            counts[(to, message["subject"])] += 1
+    for message in response.json()["messages"]:
+        for to in message["To"]:
+            counts[(to["Address"], message["Subject"])] += 1
     return counts
 
 
