@@ -27,6 +27,7 @@ REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
 REGISTRY=local
 TAG=$tag_a
 HTTP_PORT=$http_port
+SERVER_NAME=127.0.0.1:$http_port
 MAIL_BACKEND=console
 ENV
 set -a; . "$workdir/env"; set +a
