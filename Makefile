@@ -217,12 +217,12 @@ lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile, she
 # --- operations: TLS from an ACME CA, monitoring ------------------------------------------
 
 .PHONY: monitoring
-monitoring: require-docker .env ## Start the stack with the monitoring profile (Prometheus, exporter)
-	$(STACK) --profile monitoring up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+monitoring: require-docker .env ## Start the stack with compose.monitoring.yaml (Prometheus, exporter)
+	$(STACK) -f compose.monitoring.yaml up -d --wait --wait-timeout $(WAIT_TIMEOUT)
 
 .PHONY: acme
-acme: require-docker .env ## Start the acme profile: certbot gets and renews ACME_DOMAIN's certificate
-	$(STACK) --profile acme up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+acme: require-docker .env ## Start the stack with compose.acme.yaml: certbot gets and renews ACME_DOMAIN's certificate
+	$(STACK) -f compose.acme.yaml up -d --wait --wait-timeout $(WAIT_TIMEOUT)
 
 .PHONY: monitoring-check
 monitoring-check: require-docker ## promtool check config and rules (Prometheus stand-in image if needed)
@@ -230,5 +230,5 @@ monitoring-check: require-docker ## promtool check config and rules (Prometheus 
 
 .PHONY: ops-test
 ops-test: sync ## ACME issuance and renewal with pebble, the cipher check, the metrics test
-	OPS_OVERLAY=tests/ops/compose.ops.yaml OPS_PROFILES=monitoring,acme UV=$(UV) \
+	OPS_FILES="compose.monitoring.yaml compose.acme.yaml" OPS_OVERLAY=tests/ops/compose.ops.yaml UV=$(UV) \
 	  scripts/ops-test.sh tests/ops/test_tls.py tests/ops/test_metrics.py

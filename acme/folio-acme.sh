@@ -1,5 +1,5 @@
 #!/bin/sh
-# The acme service (profile `acme`): gets a certificate for ACME_DOMAIN through nginx's webroot
+# The acme service (compose.acme.yaml, `make acme`): gets a certificate for ACME_DOMAIN through nginx's webroot
 # (HTTP-01), then asks certbot twice a day to renew it (certbot renews within 30 days of
 # expiry). nginx notices the new files by itself and reloads (41-folio-tls-watch.sh).
 # ACME_SERVER picks another CA's directory URL (default: Let's Encrypt's production).

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Operations tier: a throwaway stack like the e2e tier's (compose.yaml + compose.e2e.yaml, free
 # 127.0.0.1 ports, TLS, an SMTP sink), with OPS_OVERLAY (e.g. tests/ops/compose.ops.yaml: the
-# ACME test CA and the monitoring profile) and OPS_PROFILES, then pytest on the given paths;
+# ACME test CA) after OPS_FILES (compose.monitoring.yaml, compose.acme.yaml), then pytest on the given paths;
 # `down -v` whatever the outcome.
 #   scripts/ops-test.sh tests/ops/test_restore_drill.py
-#   OPS_OVERLAY=tests/ops/compose.ops.yaml OPS_PROFILES=monitoring,acme scripts/ops-test.sh tests/ops
+#   OPS_FILES="compose.monitoring.yaml compose.acme.yaml" OPS_OVERLAY=tests/ops/compose.ops.yaml \
+#     scripts/ops-test.sh tests/ops
 # Base images come from PYTHON_IMAGE / NGINX_IMAGE / POSTGRES_IMAGE / REDIS_IMAGE when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,10 +18,7 @@ docker_answers || { log "no Docker engine answers; the operations tier needs one
 workdir="$(mktemp -d)"
 project="folio-ops-$$"
 throwaway_env "$workdir" ops > "$workdir/ops.env"
-cat >> "$workdir/ops.env" <<ENV
-COMPOSE_PROFILES=${OPS_PROFILES:-}
-ENV
-if [ -n "${OPS_PROFILES:-}" ]; then
+if [ -n "${OPS_FILES:-}" ]; then
     log "building the Prometheus, certbot and pebble stand-ins"
     scripts/build-standins.sh >> "$workdir/ops.env"
 fi
@@ -52,7 +50,10 @@ fi
 set -a; . "$workdir/ops.env"; set +a
 
 compose=(docker compose -p "$project" --env-file "$workdir/ops.env" -f compose.yaml
-         -f compose.mail.yaml -f compose.e2e.yaml ${OPS_OVERLAY:+-f "$OPS_OVERLAY"})
+         -f compose.mail.yaml -f compose.e2e.yaml)
+for file in ${OPS_FILES:-} ${OPS_OVERLAY:-}; do
+    compose+=(-f "$file")
+done
 
 cleanup() {
     local status=$?

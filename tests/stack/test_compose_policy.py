@@ -27,8 +27,10 @@ ONE_SHOT = {"migrate"}
 # Capabilities a service may add back after dropping ALL; nothing needs any today.
 CAP_ALLOWLIST: dict[str, set[str]] = {}
 FORBIDDEN_HOST_PORTS = {5432, 6379}
-# Held to the same rules; started only on request (docs/operations.md).
-OPTIONAL_PROFILES = ("monitoring", "acme")
+# Held to the same rules; added only on request (make monitoring, make acme), for Compose alone.
+OPTIONAL_FILES = ("compose.monitoring.yaml", "compose.acme.yaml")
+ALWAYS = {"nginx", "web", "worker", "beat", "migrate", "backup", "db", "redis", "cache"}
+OPTIONAL = {"exporter", "prometheus", "acme"}
 REQUIRED = {
     "SECRET_KEY": "x" * 40,
     "POSTGRES_PASSWORD": "policy-test-password",
@@ -40,9 +42,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def compose_config(
-    *files: str, env: dict[str, str] | None = None, profiles: tuple[str, ...] = ()
-) -> dict[str, Any]:
+def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".env", delete=False) as handle:
         handle.write("".join(f"{k}={v}\n" for k, v in (env or REQUIRED).items()))
     env_file = Path(handle.name)
@@ -50,8 +50,6 @@ def compose_config(
         args = ["docker", "compose", "--env-file", str(env_file)]
         for name in files:
             args += ["-f", str(ROOT / name)]
-        for profile in profiles:
-            args += ["--profile", profile]
         result = subprocess.run(  # noqa: S603 - fixed arguments
             [*args, "config", "--format", "json"],
             capture_output=True,
@@ -93,7 +91,7 @@ def require_compose() -> None:
 @pytest.fixture(scope="module")
 def compose_only() -> dict[str, Any]:
     require_compose()
-    return compose_config("compose.yaml", profiles=OPTIONAL_PROFILES)
+    return compose_config("compose.yaml", *OPTIONAL_FILES)
 
 
 @pytest.fixture(scope="module")
@@ -168,10 +166,13 @@ def is_root(user: str | None) -> bool:
 
 
 def test_the_stack_has_its_services(services: dict[str, Any]) -> None:
-    always = {"nginx", "web", "worker", "beat", "migrate", "backup", "db", "redis", "cache"}
-    optional = {"exporter", "prometheus", "acme"}
-    assert set(services) == always | optional
-    assert {name for name, s in services.items() if s.get("profiles")} == optional
+    assert ALWAYS <= set(services) <= ALWAYS | OPTIONAL
+
+
+def test_optional_services_start_only_when_their_file_is_added() -> None:
+    require_compose()
+    assert set(compose_config("compose.yaml")["services"]) == ALWAYS
+    assert set(compose_config("compose.yaml", *OPTIONAL_FILES)["services"]) == ALWAYS | OPTIONAL
 
 
 @pytest.mark.parametrize("rule", ["read_only", "cap_drop", "no_new_privileges", "limits", "logs"])
