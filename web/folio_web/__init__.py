@@ -89,7 +89,8 @@ def register_request_hooks(app: Flask) -> None:
     def log_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         started = g.get("request_started")
-        user_id = current_user.get_id() if current_user and not current_user.is_anonymous else None
+        # The id alone: get_id() also carries the browser's log-in key, which logs must not hold.
+        user_id = current_user.id if current_user and not current_user.is_anonymous else None
         request_log.info(
             "request",
             extra={
