@@ -91,9 +91,10 @@ def register_request_hooks(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         started = g.get("request_started")
         # Only a user this request already loaded: logging must not query a database that may
-        # be the reason this response is an error.
+        # be the reason this response is an error. The id alone: get_id() also carries the
+        # browser's log-in key, which logs must not hold.
         user = g.get("_login_user")
-        user_id = user.get_id() if user is not None and not user.is_anonymous else None
+        user_id = user.id if user is not None and not user.is_anonymous else None
         request_log.info(
             "request",
             extra={

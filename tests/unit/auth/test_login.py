@@ -220,3 +220,19 @@ def test_logging_in_upgrades_a_hash_made_with_older_argon2_parameters(
     upgraded = load_user(app, user_id).password_hash
     assert not passwords.needs_rehash(upgraded)
     assert passwords.verify_password(upgraded, DEFAULT_PASSWORD)
+
+
+def test_the_request_log_names_the_user_but_not_their_log_in_key(
+    app: Flask, client: FlaskClient, auth, caplog
+):
+    user_id = create_user(app, username="ada")
+    auth.login("ada")
+
+    with caplog.at_level("INFO", logger="folio.request"):
+        client.get("/account/")
+
+    (record,) = [r for r in caplog.records if getattr(r, "path", "") == "/account/"]
+    assert record.user_id == user_id
+    with client.session_transaction() as session:
+        key = session["_user_id"].rsplit(":", 1)[1]
+    assert key and key not in str(record.__dict__)
