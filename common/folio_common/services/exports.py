@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from folio_common.extensions import db
@@ -178,6 +179,11 @@ def build_export(export_id: int, slice_seconds: float = SLICE_SECONDS) -> bool:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         finished = _write_slice(export, user_id, target, time.monotonic() + slice_seconds)
+    except SQLAlchemyError:
+        # The database went away mid-slice: keep what was committed, and let the task's retry
+        # (or, failing that, recover_stuck_exports) resume from there.
+        db.session.rollback()
+        raise
     except Exception as exc:
         db.session.rollback()
         export = db.session.get(Export, export_id)

@@ -249,3 +249,34 @@ def test_a_stuck_export_is_requeued_then_failed_once_out_of_attempts(app_ctx, au
     assert db.session.get(Export, moving.id).status == ExportStatus.RUNNING
     # Just requeued: not stuck again until STUCK_AFTER has passed once more.
     assert exports.recover_stuck_exports() == {"requeued": 0, "failed": 0}
+
+
+def test_a_database_outage_mid_build_keeps_the_progress_for_the_retry(app_ctx, author, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    PostFactory.create_batch(25, author=author)
+    export = Export(user_id=author.id)
+    db.session.add(export)
+    db.session.commit()
+    export_id = export.id
+    monkeypatch.setattr(exports, "BATCH_SIZE", 10)
+    monkeypatch.setattr(exports, "enqueue", lambda *_args: None)
+    assert exports.build_export(export_id, slice_seconds=0) is True
+    real_markdown = exports._markdown_file
+
+    def database_gone(post):
+        raise OperationalError("SELECT", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(exports, "_markdown_file", database_gone)
+    with pytest.raises(OperationalError):
+        exports.build_export(export_id)
+
+    db.session.expire_all()
+    export = db.session.get(Export, export_id)
+    assert export.status == ExportStatus.RUNNING and export.last_post_id > 0
+    monkeypatch.setattr(exports, "_markdown_file", real_markdown)
+    assert exports.build_export(export_id) is True
+    db.session.expire_all()
+    export = db.session.get(Export, export_id)
+    assert export.status == ExportStatus.DONE
+    assert len(_entries(export)) == 26
