@@ -35,8 +35,10 @@ NEWEST = "ORDER BY published_at DESC, posts.id DESC"
 def lists(connection: psycopg.Connection) -> dict[str, tuple[list[str], list[str]]]:
     tag, common, missing = dataset.word(0), dataset.word(3), "zzqxjv"
     tag_id = connection.execute("SELECT id FROM tags WHERE slug = %s", (tag,)).fetchone()[0]
+    published = connection.execute(f"SELECT count(*) FROM posts WHERE {PUB}").fetchone()[0]
+    deep = min(50000, published // 2)
     middle = connection.execute(
-        f"SELECT id, published_at FROM posts WHERE {PUB} {NEWEST} OFFSET 50000 LIMIT 1"
+        f"SELECT id, published_at FROM posts WHERE {PUB} {NEWEST} OFFSET {deep} LIMIT 1"
     ).fetchone()
     after_middle = f"(published_at, posts.id) < ('{middle[1]}', {middle[0]})"
     exists = (
@@ -71,8 +73,8 @@ def lists(connection: psycopg.Connection) -> dict[str, tuple[list[str], list[str
             [count, f"SELECT * FROM posts WHERE {PUB} {NEWEST} LIMIT 20 OFFSET 5980"],
             [f"SELECT * FROM posts WHERE {PUB} {NEWEST} LIMIT 21 OFFSET 5980"],
         ),
-        "Half way back: count + OFFSET 50000 / capped count + cursor": (
-            [count, f"SELECT * FROM posts WHERE {PUB} {NEWEST} LIMIT 20 OFFSET 50000"],
+        "Deep page: count + OFFSET / capped count + cursor": (
+            [count, f"SELECT * FROM posts WHERE {PUB} {NEWEST} LIMIT 20 OFFSET {deep}"],
             [
                 f"SELECT count(*) FROM (SELECT id FROM posts WHERE {PUB} {NEWEST} LIMIT 1001) s",
                 f"SELECT * FROM posts WHERE {PUB} AND {after_middle} {NEWEST} LIMIT 21",
