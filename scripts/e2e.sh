@@ -16,7 +16,7 @@ command -v docker >/dev/null && docker info >/dev/null 2>&1 \
 scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"
-project="folio-e2e-$$"
+project="${E2E_PROJECT:-folio-e2e-$$}"
 mkdir -p "$workdir/tls"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
