@@ -15,7 +15,7 @@
 # are removed and the old ones keep serving. Tags deployed are appended to DEPLOY_HISTORY.
 #
 # Environment: COMPOSE_CMD (default "docker compose -f compose.yaml"), DEPLOY_WAIT (180),
-# DEPLOY_HISTORY (.deploy-history), REGISTRY (pulls the tag first unless it is "local").
+# DEPLOY_HISTORY (.deploy-history). Images are pulled first unless REGISTRY is "local".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,7 +49,8 @@ if [ ! -s "$history" ]; then echo "$current" > "$history"; fi
 log "$current -> $new"
 export TAG="$new"
 
-if [ "${REGISTRY:-local}" != local ]; then
+if ! "${compose[@]}" config --images | grep -q '^local/folio-web:'; then
+    log "pulling $new"
     "${compose[@]}" pull --quiet web worker nginx migrate
 fi
 

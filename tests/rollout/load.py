@@ -23,6 +23,8 @@ class LoadResult:
     failed: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
+    # Seconds from the start of the load to each failed request, to match against logs.
+    failed_at: list[float] = field(default_factory=list)
 
     @property
     def p99_ms(self) -> float:
@@ -33,6 +35,11 @@ class LoadResult:
         return (
             f"{self.sent} requests, {self.failed} failed, statuses {dict(self.statuses)}, "
             f"p99 {self.p99_ms:.0f} ms, slowest {max(self.latencies, default=0) * 1000:.0f} ms"
+            + (
+                f", failures from {min(self.failed_at):.1f} s to {max(self.failed_at):.1f} s"
+                if self.failed_at
+                else ""
+            )
         )
 
 
@@ -98,6 +105,7 @@ class SteadyLoad:
                 self.result.latencies.append(took)
                 if not outcome.isdigit() or int(outcome) >= 500:
                     self.result.failed += 1
+                    self.result.failed_at.append(began - self._started)
 
     def wait(self) -> None:
         """Block until `max_seconds` of load have been sent."""

@@ -39,3 +39,9 @@ def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
         if time.monotonic() >= deadline:
             raise AssertionError(f"gave up after {timeout}s waiting for {what}")
         time.sleep(0.5)
+
+
+def nginx_errors(log: str, last: int = 15) -> str:
+    """nginx's own error lines (upstream and resolver failures) from its container log."""
+    lines = [line for line in log.splitlines() if "[error]" in line or "[warn]" in line]
+    return "\n".join(lines[-last:])

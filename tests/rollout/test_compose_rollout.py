@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.rollout.conftest import COMPOSE, HTTP_PORT, compose
 from tests.rollout.load import SteadyLoad
-from tests.rollout.support import upstream_counts, wait_for
+from tests.rollout.support import nginx_errors, upstream_counts, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG_A = os.environ.get("ROLLOUT_TAG_A", "")
@@ -85,7 +85,8 @@ def test_a_deploy_under_steady_load_drops_no_request() -> None:
     assert running_tag() == {TAG_B}
     assert len(web_replicas()) == 3
     assert load.result.sent > 200
-    assert load.result.failed == 0, load.result.summary()
+    errors = nginx_errors(compose("logs", "--no-log-prefix", "nginx"))
+    assert load.result.failed == 0, f"{load.result.summary()}\n{errors}"
 
 
 def test_a_rollback_under_steady_load_returns_to_the_previous_tag() -> None:
@@ -96,4 +97,5 @@ def test_a_rollback_under_steady_load_returns_to_the_previous_tag() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert running_tag() == {TAG_A}
     assert load.result.sent > 200
-    assert load.result.failed == 0, load.result.summary()
+    errors = nginx_errors(compose("logs", "--no-log-prefix", "nginx"))
+    assert load.result.failed == 0, f"{load.result.summary()}\n{errors}"

@@ -10,7 +10,7 @@ import os
 import subprocess
 
 from tests.rollout.load import SteadyLoad
-from tests.rollout.support import upstream_counts, wait_for
+from tests.rollout.support import nginx_errors, upstream_counts, wait_for
 from tests.swarm.conftest import STACK, docker, task_containers
 
 TAG_B = os.environ.get("SWARM_TAG_B", "")
@@ -77,4 +77,5 @@ def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
     wait_for(lambda: len(task_containers("web")) == 3, timeout=60, what="old web tasks to stop")
     assert not set(task_containers("web")) & old
     assert load.result.sent > 200
-    assert load.result.failed == 0, load.result.summary()
+    errors = nginx_errors(docker("service", "logs", "--raw", f"{STACK}_nginx"))
+    assert load.result.failed == 0, f"{load.result.summary()}\n{errors}"
