@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [
     ROOT / "web" / "folio_web" / "metrics.py",
     ROOT / "worker" / "folio_worker" / "metrics.py",
