@@ -84,24 +84,21 @@ def page_response(
     args: Mapping[str, Any],
     *,
     total: int,
-    capped: bool = False,
+    capped: bool | None = None,
     cursors: tuple[int | None, int | None] | None = None,
 ) -> Response:
     """A page of a list as {data, meta} with RFC 8288 Link headers; `args` are the parsed query
     arguments (page, per_page and any filters).
 
-    A count may stop at a cap (`capped`): then `last` is left out. With cursors, next and prev
-    follow them (`before=`, `after=`) instead of page numbers.
+    A count may stop at a cap: `capped` says whether it did (None: a list that is always counted
+    in full), and when it did `last` is left out. With cursors, next and prev follow them
+    (`before=`, `after=`) instead of page numbers.
     """
     page, per_page = args["page"], args["per_page"]
     pages = max(1, math.ceil(total / per_page))
-    meta: dict[str, Any] = {
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "pages": pages,
-        "total_capped": capped,
-    }
+    meta: dict[str, Any] = {"page": page, "per_page": per_page, "total": total, "pages": pages}
+    if capped is not None:
+        meta["total_capped"] = capped
     links = [f'<{_page_url(args, 1)}>; rel="first"']
     if not capped:
         links.append(f'<{_page_url(args, pages)}>; rel="last"')
