@@ -49,7 +49,7 @@ log "building images"
 "${compose[@]}" build --quiet
 log "starting $project on 127.0.0.1:$http_port (https $https_port)"
 started=$(date +%s)
-"${compose[@]}" up -d --wait --wait-timeout 180 --quiet-pull
+up_on_free_subnet "$workdir/chaos.env" "${compose[@]}"
 log "healthy after $(( $(date +%s) - started ))s"
 
 export CHAOS_BASE_URL="https://127.0.0.1:$https_port"

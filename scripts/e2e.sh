@@ -52,7 +52,7 @@ log "building images"
 scripts/check-image-sizes.sh local e2e
 log "starting $project on 127.0.0.1:$http_port (https $https_port)"
 started=$(date +%s)
-"${compose[@]}" up -d --wait --wait-timeout 180 --quiet-pull
+up_on_free_subnet "$workdir/e2e.env" "${compose[@]}"
 log "healthy after $(( $(date +%s) - started ))s"
 
 export E2E_BASE_URL="https://127.0.0.1:$https_port"

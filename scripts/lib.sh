@@ -78,3 +78,24 @@ E2E_TLS_DIR=$dir/tls
 EDGE_SUBNET=$(free_subnet)
 ENV
 }
+
+# `up --wait` for a throwaway stack. Another stack on this host may take the chosen edge subnet
+# between free_subnet and `up`: then pick another, write it to ENV_FILE, and try again.
+#   up_on_free_subnet ENV_FILE "${compose[@]}"
+up_on_free_subnet() {
+    local env_file="$1" attempt
+    shift
+    for attempt in 1 2 3; do
+        if "$@" up -d --wait --wait-timeout 180 --quiet-pull 2>"$env_file.up.err"; then
+            return 0
+        fi
+        if ! grep -q "Pool overlaps" "$env_file.up.err" || [ "$attempt" -eq 3 ]; then
+            cat "$env_file.up.err" >&2
+            return 1
+        fi
+        "$@" down -v --remove-orphans >/dev/null 2>&1 || true
+        EDGE_SUBNET="$(free_subnet)"
+        export EDGE_SUBNET
+        sed -i "s|^EDGE_SUBNET=.*|EDGE_SUBNET=$EDGE_SUBNET|" "$env_file"
+    done
+}

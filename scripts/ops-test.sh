@@ -77,18 +77,7 @@ trap 'exit 130' INT TERM
 log "building images"
 "${compose[@]}" build --quiet
 started=$(date +%s)
-# Another stack on this host may take the same free subnet between the check and `up`: pick
-# another one and try again.
-for attempt in 1 2 3; do
-    if "${compose[@]}" up -d --wait --wait-timeout 180 --quiet-pull 2>"$workdir/up.err"; then
-        break
-    fi
-    grep -q "Pool overlaps" "$workdir/up.err" && [ "$attempt" -lt 3 ] || { cat "$workdir/up.err" >&2; exit 1; }
-    log "the edge subnet was taken meanwhile; trying another"
-    "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
-    sed -i "s|^EDGE_SUBNET=.*|EDGE_SUBNET=$(free_subnet)|" "$workdir/ops.env"
-    set -a; . "$workdir/ops.env"; set +a
-done
+up_on_free_subnet "$workdir/ops.env" "${compose[@]}"
 log "healthy after $(( $(date +%s) - started ))s"
 "${compose[@]}" exec -T web flask --app folio_web.wsgi seed >/dev/null
 
