@@ -24,7 +24,7 @@ def assert_problem(response: requests.Response, status: int) -> dict:
 
 def assert_branded(response: requests.Response, status: int) -> None:
     assert response.status_code == status, response.text[:300]
-    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "· Folio</title>" in response.text
     assert "nginx" not in response.text
 
