@@ -173,7 +173,8 @@ class User(requests.Session):
     def request(self, method: str, url: str, *args: object, **kwargs: object) -> requests.Response:
         if url.startswith("/"):
             url = BASE_URL + url
-        kwargs.setdefault("timeout", 30)
+        # Above nginx's 60 s upstream timeout: a stalled request is nginx's to answer.
+        kwargs.setdefault("timeout", 65)
         kwargs.setdefault("verify", CA_FILE)
         return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
 
@@ -644,17 +645,24 @@ def max_task_rss_mb() -> int | None:
     return max(peaks) if peaks else None
 
 
+SEED_CHUNK = 20_000
+
+
 def seed_posts(user: User, count: int) -> None:
-    """`count` draft posts for `user`, written straight into the database."""
-    psql(
-        "INSERT INTO posts (author_id, title, slug, summary, body_markdown, body_html, status, "
-        "created_at, updated_at) "
-        "SELECT u.id, 'Seeded note ' || n, :'name' || '-note-' || n, 'A seeded note.', "
-        "repeat('Some **Markdown** text for the archive. ', 12), '<p>Some text.</p>', 'draft', "
-        "now(), now() FROM users u, generate_series(1, :count) AS n WHERE u.username = :'name'",
-        name=user.name,
-        count=count,
-    )
+    """`count` draft posts for `user`, written straight into the database, in chunks so that no
+    one statement runs for minutes on a busy machine."""
+    for first in range(1, count + 1, SEED_CHUNK):
+        psql(
+            "INSERT INTO posts (author_id, title, slug, summary, body_markdown, body_html, "
+            "status, created_at, updated_at) "
+            "SELECT u.id, 'Seeded note ' || n, :'name' || '-note-' || n, 'A seeded note.', "
+            "'Some **Markdown** text for the archive, note ' || n || '.', '<p>Some text.</p>', "
+            "'draft', now(), now() FROM users u, generate_series(:first, :last) AS n "
+            "WHERE u.username = :'name'",
+            name=user.name,
+            first=first,
+            last=min(count, first + SEED_CHUNK - 1),
+        )
 
 
 SCENARIOS: dict[str, Callable[[Tally], None]] = {
