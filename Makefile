@@ -66,7 +66,7 @@ UP_STACK := $(STACK) $(if $(filter 1,$(LOCAL_MAIL)),-f compose.mail.yaml)
 up: build ## Build, start every service and a mail catcher, wait until healthy, seed, print the URLs
 	@start=$$(date +%s); \
 	if [ "$(LOCAL_MAIL)" = 1 ]; then MAILPIT_IMAGE="$$(scripts/mailpit-image.sh)" || exit 1; export MAILPIT_IMAGE; fi; \
-	$(UP_STACK) up -d --wait --wait-timeout $(WAIT_TIMEOUT) && \
+	scripts/up.sh $(WAIT_TIMEOUT) $(UP_STACK) && \
 	echo "all services healthy after $$(( $$(date +%s) - start ))s"
 	@if [ "$(SEED)" = 1 ]; then $(STACK) exec -T web flask --app folio_web.wsgi seed; fi
 	@$(STACK) config --format json | python3 -c 'import json, sys; env = json.load(sys.stdin)["services"]["web"]["environment"]; print("Folio is up: %s://%s" % (env.get("PREFERRED_URL_SCHEME") or "https", env["SERVER_NAME"]))'
@@ -74,7 +74,8 @@ up: build ## Build, start every service and a mail catcher, wait until healthy, 
 
 .PHONY: stack-dev
 stack-dev: require-docker .env ## The stack with compose.override.yaml: bind-mounted source, reload, console mail
-	$(DEV_STACK) up -d --build --wait --wait-timeout $(WAIT_TIMEOUT)
+	$(DEV_STACK) build
+	scripts/up.sh $(WAIT_TIMEOUT) $(DEV_STACK)
 	@echo "Folio (development stack) is up: http://localhost:$$($(DEV_STACK) port nginx 8080 | sed 's/.*://')"
 
 .PHONY: down
@@ -218,11 +219,11 @@ lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile, she
 
 .PHONY: monitoring
 monitoring: require-docker .env ## Start the stack with compose.monitoring.yaml (Prometheus, exporter)
-	$(STACK) -f compose.monitoring.yaml up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+	scripts/up.sh $(WAIT_TIMEOUT) $(STACK) -f compose.monitoring.yaml
 
 .PHONY: acme
 acme: require-docker .env ## Start the stack with compose.acme.yaml: certbot gets and renews ACME_DOMAIN's certificate
-	$(STACK) -f compose.acme.yaml up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+	scripts/up.sh $(WAIT_TIMEOUT) $(STACK) -f compose.acme.yaml
 
 .PHONY: monitoring-check
 monitoring-check: require-docker ## promtool check config and rules (Prometheus stand-in image if needed)

@@ -35,7 +35,7 @@ restore)
     trap '"${stack[@]}" start web worker beat >/dev/null' EXIT
     "${stack[@]}" exec -T backup python /app/folio_backup.py restore "$name" --yes
     trap - EXIT
-    "${stack[@]}" up -d --wait web worker beat nginx 2>/dev/null
+    "${stack[@]}" up -d --wait --no-deps web worker beat nginx 2>/dev/null
     echo "restored $name" >&2
     ;;
 *)

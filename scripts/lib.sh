@@ -79,14 +79,14 @@ EDGE_SUBNET=$(free_subnet)
 ENV
 }
 
-# `up --wait` for a throwaway stack. Another stack on this host may take the chosen edge subnet
+# up_and_wait for a throwaway stack. Another stack on this host may take the chosen edge subnet
 # between free_subnet and `up`: then pick another, write it to ENV_FILE, and try again.
 #   up_on_free_subnet ENV_FILE "${compose[@]}"
 up_on_free_subnet() {
     local env_file="$1" attempt
     shift
     for attempt in 1 2 3; do
-        if "$@" up -d --wait --wait-timeout 180 --quiet-pull 2>"$env_file.up.err"; then
+        if up_and_wait 180 "$@" 2>"$env_file.up.err"; then
             return 0
         fi
         if ! grep -q "Pool overlaps" "$env_file.up.err" || [ "$attempt" -eq 3 ]; then
@@ -98,4 +98,28 @@ up_on_free_subnet() {
         export EDGE_SUBNET
         sed -i "s|^EDGE_SUBNET=.*|EDGE_SUBNET=$EDGE_SUBNET|" "$env_file"
     done
+}
+
+# Start a stack and return once the migration has succeeded and every other service is healthy.
+# `up --wait` alone cannot say that: it counts the one-shot migrate's exit as a failure when it
+# sees it, since only a depends_on condition (which Swarm refuses) tells Compose to expect it. So:
+# start everything, take migrate's own exit code, then wait for the rest.
+#   up_and_wait SECONDS "${compose[@]}" [-- more up arguments, e.g. --scale web=3]
+up_and_wait() {
+    local seconds="$1" compose=() extra=() services=()
+    shift
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        compose+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    extra=("$@")
+    "${compose[@]}" up -d --quiet-pull "${extra[@]}" || return 1
+    if ! timeout "$seconds" "${compose[@]}" wait migrate >/dev/null; then
+        echo "the migrate service failed or did not finish within ${seconds}s:" >&2
+        "${compose[@]}" logs --no-color --tail 30 migrate >&2
+        return 1
+    fi
+    mapfile -t services < <("${compose[@]}" config --services | grep -vx migrate)
+    "${compose[@]}" up -d --wait --wait-timeout "$seconds" --no-deps "${extra[@]}" "${services[@]}"
 }

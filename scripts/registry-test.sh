@@ -89,16 +89,16 @@ cd "$work/deploy"
 # As on a fresh host: only the .env speaks (variables in the shell would override it).
 unset REGISTRY TAG REVISION VERSION_TAG PYTHON_IMAGE NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE \
     COMPOSE_PROJECT_NAME COMPOSE_FILE HTTP_PORT EDGE_SUBNET SERVER_NAME PREFERRED_URL_SCHEME
-log "in $(pwd) (only $(find . -mindepth 1 -maxdepth 1 -printf '%f ')): docker compose pull && docker compose up -d --wait"
+log "in $(pwd) (only $(find . -mindepth 1 -maxdepth 1 -printf '%f ')): docker compose pull, then up and wait"
 docker compose pull --quiet
 started=$(date +%s)
-docker compose up -d --wait --wait-timeout 180
+up_and_wait 180 docker compose
 log "healthy after $(( $(date +%s) - started ))s"
 curl -fsS "http://127.0.0.1:$http_port/readyz"; echo
 curl -fsS -o /dev/null "http://127.0.0.1:$http_port/"
 log "rolling back to the version tag"
 sed -i "s/^TAG=.*/TAG=v-test/" .env
 docker compose pull --quiet web worker beat migrate nginx
-docker compose up -d --wait --wait-timeout 180
+up_and_wait 180 docker compose
 curl -fsS "http://127.0.0.1:$http_port/readyz"; echo
 log "pull-only deployment works"

@@ -60,7 +60,7 @@ echo "EDGE_SUBNET=$(free_subnet)" >> "$workdir/env"
 set -a; . "$workdir/env"; set +a
 log "starting $project on 127.0.0.1:$http_port with 3 web and 2 worker replicas"
 started=$(date +%s)
-"${compose[@]}" up -d --wait --wait-timeout 240 --scale web=3 --scale worker=2
+up_and_wait 240 "${compose[@]}" -- --scale web=3 --scale worker=2
 log "healthy after $(( $(date +%s) - started ))s"
 
 export ROLLOUT_COMPOSE="${compose[*]}" ROLLOUT_HTTP_PORT="$http_port"
