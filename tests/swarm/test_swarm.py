@@ -63,7 +63,8 @@ def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
         output = web.communicate(timeout=400)[0]
     print(load.result.summary())
     assert web.returncode == 0, output
-    assert worker.wait(timeout=60) == 0
+    worker_output = worker.communicate(timeout=60)[0]
+    assert worker.returncode == 0, worker_output
     for service in ("web", "worker"):
         spec = docker("service", "inspect", "-f", "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
                       f"{STACK}_{service}")  # fmt: skip
