@@ -25,10 +25,12 @@ endif
 COMPOSE ?= docker compose
 STACK := $(COMPOSE) -f compose.yaml
 DEV_STACK := $(COMPOSE) -f compose.yaml -f compose.override.yaml
-IMAGES := folio-web folio-worker folio-nginx
+IMAGES := folio-web folio-worker folio-nginx folio-backup
 SEED ?= 1
 WAIT_TIMEOUT ?= 120
-DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile tests/e2e/mailsink/Dockerfile
+SHELL_SCRIPTS = $(wildcard scripts/*.sh) .ci/run
+DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile mailcatcher/Dockerfile \
+	backup/Dockerfile monitoring/standin/Dockerfile
 
 # uv: the one on PATH, or one installed with pip into a private venv on first use.
 UV_HOME ?= $(HOME)/.local/share/folio-uv
@@ -55,13 +57,20 @@ require-docker:
 build: require-docker .env ## Build the web, worker and nginx images (REGISTRY/folio-*:TAG, TAG = git SHA)
 	$(STACK) build
 
+# `make up` adds a local mail catcher (compose.mail.yaml) so sign-up mails arrive somewhere;
+# LOCAL_MAIL=0 sends through MAIL_SERVER from .env instead, as a deployment does.
+LOCAL_MAIL ?= 1
+UP_STACK := $(STACK) $(if $(filter 1,$(LOCAL_MAIL)),-f compose.mail.yaml)
+
 .PHONY: up
-up: build ## Build, start every service, wait until healthy, seed demo data, print the URL
+up: build ## Build, start every service and a mail catcher, wait until healthy, seed, print the URLs
 	@start=$$(date +%s); \
-	$(STACK) up -d --wait --wait-timeout $(WAIT_TIMEOUT) && \
+	if [ "$(LOCAL_MAIL)" = 1 ]; then MAILPIT_IMAGE="$$(scripts/mailpit-image.sh)" || exit 1; export MAILPIT_IMAGE; fi; \
+	$(UP_STACK) up -d --wait --wait-timeout $(WAIT_TIMEOUT) && \
 	echo "all services healthy after $$(( $$(date +%s) - start ))s"
 	@if [ "$(SEED)" = 1 ]; then $(STACK) exec -T web flask --app folio_web.wsgi seed; fi
-	@echo "Folio is up: http://localhost:$$($(STACK) port nginx 8080 | sed 's/.*://')"
+	@$(STACK) config --format json | python3 -c 'import json, sys; env = json.load(sys.stdin)["services"]["web"]["environment"]; print("Folio is up: %s://%s" % (env.get("PREFERRED_URL_SCHEME") or "https", env["SERVER_NAME"]))'
+	@if [ "$(LOCAL_MAIL)" = 1 ]; then echo "Mail it sends (confirmations, resets): http://localhost:$$($(UP_STACK) port mailpit 8025 | sed 's/.*://')"; fi
 
 .PHONY: stack-dev
 stack-dev: require-docker .env ## The stack with compose.override.yaml: bind-mounted source, reload, console mail
@@ -100,17 +109,37 @@ psql: require-docker ## psql on the stack's database
 redis-cli: require-docker ## redis-cli on the stack's Redis
 	$(COMPOSE) exec redis redis-cli
 
+# --- backups ------------------------------------------------------------------------------
+
+BACKUP_DIR ?= backups
+
+.PHONY: backup
+backup: require-docker ## Back up the running stack now into BACKUP_DIR/<name>/ (default backups/); prints <name>
+	@BACKUP_DIR="$(BACKUP_DIR)" STACK="$(STACK)" scripts/backup.sh create
+
+.PHONY: restore
+restore: require-docker ## Restore into the running stack: make restore BACKUP=<name> CONFIRM=yes (without: a dry run)
+	@BACKUP_DIR="$(BACKUP_DIR)" STACK="$(STACK)" scripts/backup.sh restore "$(BACKUP)" "$(CONFIRM)"
+
+.PHONY: restore-drill
+restore-drill: sync ## Back up a seeded throwaway stack, down -v, restore, compare every table and file
+	UV=$(UV) scripts/ops-test.sh tests/ops/test_restore_drill.py
+
 .PHONY: push
 push: require-docker .env ## Build and push the images: make push REGISTRY=host/ns TAG=... [VERSION_TAG=v1.2.0]
 	@if [ "$(REGISTRY)" = local ]; then echo "set REGISTRY, e.g. make push REGISTRY=registry.example.com/folio"; exit 1; fi
 	$(STACK) build
-	$(STACK) push nginx web worker
+	$(STACK) push nginx web worker backup
 	@if [ -n "$(VERSION_TAG)" ]; then \
 	  for image in $(IMAGES); do \
 	    docker tag $(REGISTRY)/$$image:$(TAG) $(REGISTRY)/$$image:$(VERSION_TAG) && \
 	    docker push -q $(REGISTRY)/$$image:$(VERSION_TAG) || exit 1; \
 	  done; fi
 	@for image in $(IMAGES); do echo "pushed $(REGISTRY)/$$image:$(TAG) $(VERSION_TAG)"; done
+
+.PHONY: up-test
+up-test: sync ## make up in a fresh clone on free ports: register, confirm through the mail catcher
+	UV=$(UV) scripts/up-test.sh
 
 .PHONY: registry-test
 registry-test: require-docker ## Push to a throwaway local registry, then start the stack from it in an empty directory
@@ -161,16 +190,45 @@ test: sync ## Unit and integration tests with coverage (throwaway Postgres/Redis
 e2e: sync ## Build the images, start a throwaway stack and run tests/e2e through nginx
 	UV=$(UV) scripts/e2e.sh
 
+.PHONY: chaos
+chaos: sync ## Break a throwaway stack (kill -9, stop, restart) under load; table of lost work (S="all" for every scenario)
+	UV=$(UV) scripts/chaos.sh $(S)
+
 .PHONY: bench
 bench: require-docker ## Load a throwaway stack with wrk, write bench/results/<date>-<sha>.md (< 10 min)
 	python3 bench/run.py
+
+.PHONY: bench-scale
+bench-scale: require-docker ## Grow a throwaway stack to 1M posts; p50/p99 of every list at 1k and 1M (< 20 min)
+	python3 -m bench.scale.run
 
 .PHONY: policy
 policy: sync ## Check compose.yaml against the hardening rules
 	$(UV) run --frozen pytest tests/stack -p no:cacheprovider
 
 .PHONY: lint
-lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile
+lint: sync ## ruff check, ruff format --check, hadolint on every Dockerfile, shellcheck on every script, actionlint on CI
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen hadolint $(DOCKERFILES)
+	$(UV) run --frozen shellcheck -x $(SHELL_SCRIPTS)
+	$(UV) run --frozen actionlint .github/workflows/ci.yml
+
+# --- operations: TLS from an ACME CA, monitoring ------------------------------------------
+
+.PHONY: monitoring
+monitoring: require-docker .env ## Start the stack with compose.monitoring.yaml (Prometheus, exporter)
+	$(STACK) -f compose.monitoring.yaml up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+
+.PHONY: acme
+acme: require-docker .env ## Start the stack with compose.acme.yaml: certbot gets and renews ACME_DOMAIN's certificate
+	$(STACK) -f compose.acme.yaml up -d --wait --wait-timeout $(WAIT_TIMEOUT)
+
+.PHONY: monitoring-check
+monitoring-check: require-docker ## promtool check config and rules (Prometheus stand-in image if needed)
+	scripts/check-monitoring.sh
+
+.PHONY: ops-test
+ops-test: sync ## ACME issuance and renewal with pebble, the cipher check, the metrics test
+	OPS_FILES="compose.monitoring.yaml compose.acme.yaml" OPS_OVERLAY=tests/ops/compose.ops.yaml UV=$(UV) \
+	  scripts/ops-test.sh tests/ops/test_tls.py tests/ops/test_metrics.py

@@ -169,6 +169,8 @@ class Stack:
             "TAG": self.tag,
             "REVISION": self.tag,
             "HTTP_PORT": str(self.http_port),
+            "SERVER_NAME": f"127.0.0.1:{self.http_port}",
+            "PREFERRED_URL_SCHEME": "http",
             "EDGE_SUBNET": free_subnet(),
             # The figures are about throughput, not about the limiter refusing a load test.
             "RATELIMIT_ENABLED": "false",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end tier: build the images, start compose.yaml + compose.e2e.yaml under a project of
+# End-to-end tier: build the images, start compose.yaml + compose.mail.yaml + compose.e2e.yaml under a project of
 # its own on free 127.0.0.1 ports, wait until every service is healthy, run tests/e2e through
 # nginx only, and remove the stack with its volumes whatever the outcome.
 #   scripts/e2e.sh [pytest args...]
@@ -11,40 +11,20 @@ cd "$(dirname "$0")/.."
 log() { printf '[e2e] %s\n' "$*" >&2; }
 . scripts/lib.sh
 
-command -v docker >/dev/null && docker info >/dev/null 2>&1 \
-    || { log "no Docker engine answers; the e2e tier needs one"; exit 1; }
+docker_answers || { log "no Docker engine answers; the e2e tier needs one"; exit 1; }
 scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"
-project="${E2E_PROJECT:-folio-e2e-$$}"
-mkdir -p "$workdir/tls"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -keyout "$workdir/tls/key.pem" -out "$workdir/tls/cert.pem" 2>/dev/null
-chmod 0644 "$workdir/tls/key.pem"  # read by nginx's unprivileged user; a throwaway key
-
-http_port="$(free_port)"; https_port="$(free_port)"; mail_port="$(free_port)"
-cat > "$workdir/e2e.env" <<ENV
-SECRET_KEY=$(new_secret 48)
-POSTGRES_PASSWORD=$(new_secret 24)
-PYTHON_IMAGE=${PYTHON_IMAGE:-python:3.13-slim}
-NGINX_IMAGE=${NGINX_IMAGE:-nginx:1.26}
-POSTGRES_IMAGE=${POSTGRES_IMAGE:-postgres:17}
-REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
-REGISTRY=local
-TAG=e2e
-REVISION=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-HTTP_PORT=$http_port
-E2E_HTTPS_PORT=$https_port
-E2E_MAIL_PORT=$mail_port
-E2E_TLS_DIR=$workdir/tls
-EDGE_SUBNET=$(free_subnet)
-ENV
+project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurrent checkout
+throwaway_env "$workdir" e2e > "$workdir/e2e.env"
 
 # The same values in the environment, where they win over anything make or the shell exported.
-set -a; . "$workdir/e2e.env"; set +a
+set -a
+# shellcheck source=/dev/null
+. "$workdir/e2e.env"
+set +a
 
-compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.e2e.yaml)
+compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
 cleanup() {
     local status=$?

@@ -1,4 +1,10 @@
+# shellcheck shell=bash
 # Helpers shared by the scripts that start a throwaway stack; sourced, not run.
+
+# Does a Docker engine answer?
+docker_answers() {
+    command -v docker >/dev/null && docker info >/dev/null 2>&1
+}
 
 # A free TCP port on 127.0.0.1.
 free_port() {
@@ -9,8 +15,10 @@ free_port() {
 free_subnet() {
     # Docker's automatic pools hand out whole /16s in 172.17-172.31, so an exact-match test is
     # not enough: take the first candidate /24 that overlaps no existing network.
+    local networks
+    mapfile -t networks < <(docker network ls -q)
     docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
-        $(docker network ls -q) 2>/dev/null | python3 -c '
+        "${networks[@]}" 2>/dev/null | python3 -c '
 import ipaddress, sys
 used = [ipaddress.ip_network(s, strict=False) for s in sys.stdin.read().split() if ":" not in s]
 candidates = [f"172.{b}.{n}.0/24" for b in (30, 31) for n in range(81, 251)]
@@ -35,4 +43,38 @@ new_release() {
         printf 'FROM local/%s:%s\nLABEL org.opencontainers.image.revision="%s"\n' "$image" "$1" "$2" \
             | docker build -q -t "local/$image:$2" - >/dev/null
     done
+}
+
+# What every throwaway stack of the test tiers shares (make e2e, make chaos, the operations
+# tier): fresh secrets, the base images, free 127.0.0.1 ports, a throwaway certificate in DIR/tls
+# served on the HTTPS port that SERVER_NAME names, and mail to the catcher (compose.mail.yaml).
+# Sets http_port, https_port and mail_port, and prints the env file:
+#   throwaway_env DIR TAG > DIR/stack.env
+throwaway_env() {
+    local dir="$1" tag="$2"
+    mkdir -p "$dir/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
+    chmod 0644 "$dir/tls/key.pem"  # read by nginx's unprivileged user; a throwaway key
+    http_port="$(free_port)"; https_port="$(free_port)"; mail_port="$(free_port)"
+    cat <<ENV
+SECRET_KEY=$(new_secret 48)
+POSTGRES_PASSWORD=$(new_secret 24)
+PYTHON_IMAGE=${PYTHON_IMAGE:-python:3.13-slim}
+NGINX_IMAGE=${NGINX_IMAGE:-nginx:1.26}
+POSTGRES_IMAGE=${POSTGRES_IMAGE:-postgres:17}
+REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
+REGISTRY=local
+TAG=$tag
+REVISION=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+HTTP_PORT=$http_port
+SERVER_NAME=127.0.0.1:$https_port
+PREFERRED_URL_SCHEME=https
+E2E_HTTPS_PORT=$https_port
+MAILPIT_PORT=$mail_port
+MAILPIT_IMAGE=$(scripts/mailpit-image.sh)
+E2E_TLS_DIR=$dir/tls
+EDGE_SUBNET=$(free_subnet)
+ENV
 }

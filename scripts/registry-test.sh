@@ -80,14 +80,16 @@ REDIS_IMAGE=$namespace/redis:8
 SECRET_KEY=$(new_secret 48)
 POSTGRES_PASSWORD=$(new_secret 24)
 HTTP_PORT=$http_port
+SERVER_NAME=127.0.0.1:$http_port
+PREFERRED_URL_SCHEME=http
 EDGE_SUBNET=$(free_subnet)
 ENV
 
 cd "$work/deploy"
 # As on a fresh host: only the .env speaks (variables in the shell would override it).
 unset REGISTRY TAG REVISION VERSION_TAG PYTHON_IMAGE NGINX_IMAGE POSTGRES_IMAGE REDIS_IMAGE \
-    COMPOSE_PROJECT_NAME COMPOSE_FILE HTTP_PORT EDGE_SUBNET
-log "in $(pwd) (only $(ls -A | tr '\n' ' ')): docker compose pull && docker compose up -d --wait"
+    COMPOSE_PROJECT_NAME COMPOSE_FILE HTTP_PORT EDGE_SUBNET SERVER_NAME PREFERRED_URL_SCHEME
+log "in $(pwd) (only $(find . -mindepth 1 -maxdepth 1 -printf '%f ')): docker compose pull && docker compose up -d --wait"
 docker compose pull --quiet
 started=$(date +%s)
 docker compose up -d --wait --wait-timeout 180

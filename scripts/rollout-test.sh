@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 log() { printf '[rollout-test] %s\n' "$*" >&2; }
 
-command -v docker >/dev/null && docker info >/dev/null 2>&1 \
-    || { log "no Docker engine answers; this tier needs one"; exit 1; }
+docker_answers || { log "no Docker engine answers; this tier needs one"; exit 1; }
 
 project="${ROLLOUT_PROJECT:-folio-rollout-$$}"
 workdir="$(mktemp -d)"
@@ -28,6 +27,7 @@ REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
 REGISTRY=local
 TAG=$tag_a
 HTTP_PORT=$http_port
+SERVER_NAME=127.0.0.1:$http_port
 MAIL_BACKEND=console
 ENV
 set -a; . "$workdir/env"; set +a

@@ -16,21 +16,19 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 log() { printf '[swarm-test %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-command -v docker >/dev/null && docker info >/dev/null 2>&1 \
-    || { log "no Docker engine answers; this tier needs one"; exit 1; }
+docker_answers || { log "no Docker engine answers; this tier needs one"; exit 1; }
 state="$(docker info --format '{{.Swarm.LocalNodeState}}')"
 if [ "$state" != inactive ]; then
     log "this engine is already a swarm member ($state); refusing to create or leave one here"
     exit 1
 fi
-[ "$(id -u)" -eq 0 ] && command -v nsenter >/dev/null \
+{ [ "$(id -u)" -eq 0 ] && command -v nsenter >/dev/null; } \
     || { log "needs root and nsenter (util-linux) to reach nginx inside its namespace"; exit 1; }
 
 stack="${SWARM_STACK:-folio-swarmtest-$$}"
 workdir="$(mktemp -d)"
 tag_a="swarm-a-$$"
 tag_b="swarm-b-$$"
-mailsink_image="local/folio-swarm-mailsink:$$"
 joined=0
 made_gwbridge=0
 
@@ -68,7 +66,6 @@ cleanup() {
     for image in folio-web folio-worker folio-nginx; do
         docker image rm "local/$image:$tag_a" "local/$image:$tag_b" >/dev/null 2>&1
     done
-    docker image rm "$mailsink_image" >/dev/null 2>&1
     rm -rf "$workdir"
     exit "$status"
 }
@@ -89,8 +86,11 @@ export REGISTRY=local TAG="$tag_a" \
     SECRET_KEY_FILE="$workdir/secrets/secret_key" \
     POSTGRES_PASSWORD_FILE="$workdir/secrets/db_password" \
     MAIL_PASSWORD_FILE="$workdir/secrets/mail_password" \
-    SWARM_TLS_DIR="$workdir/tls" SWARM_MAILSINK_IMAGE="$mailsink_image"
+    SERVER_NAME=127.0.0.1:8443 SWARM_TLS_DIR="$workdir/tls"
 unset SECRET_KEY POSTGRES_PASSWORD MAIL_PASSWORD
+
+SWARM_MAILPIT_IMAGE="$(scripts/mailpit-image.sh)"
+export SWARM_MAILPIT_IMAGE
 
 log "building $tag_a and $tag_b"
 build=(docker compose -p "$stack" -f compose.yaml)
@@ -98,12 +98,11 @@ REVISION="$tag_a" "${build[@]}" build --quiet
 # The next release: the same files under another revision label, so other image ids (a rebuild
 # would cost minutes on the classic builder and test nothing more).
 new_release "$tag_a" "$tag_b"
-docker build -q -f tests/e2e/mailsink/Dockerfile -t "$mailsink_image" \
-    --build-arg PYTHON_IMAGE="${PYTHON_IMAGE:-python:3.13-slim}" . >/dev/null
 
 # Swarm's own networks take addresses nothing on this engine uses yet.
+mapfile -t networks < <(docker network ls -q)
 address_pool="$(docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
-    $(docker network ls -q) | python3 -c '
+    "${networks[@]}" | python3 -c '
 import ipaddress, sys
 used = [ipaddress.ip_network(s, strict=False) for s in sys.stdin.read().split() if ":" not in s]
 for n in range(214, 250):
@@ -162,8 +161,8 @@ log "converged after $(( $(date +%s) - started ))s"
 
 nginx_pid="$(docker inspect -f '{{.State.Pid}}' \
     "$(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_nginx" | head -n 1)")"
-mailsink="$(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_mailsink" | head -n 1)"
-mail_ip="$(docker inspect -f "{{(index .NetworkSettings.Networks \"${stack}_edge\").IPAddress}}" "$mailsink")"
+mailpit="$(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_mailpit" | head -n 1)"
+mail_ip="$(docker inspect -f "{{(index .NetworkSettings.Networks \"${stack}_edge\").IPAddress}}" "$mailpit")"
 
 export E2E_BASE_URL="https://127.0.0.1:8443" E2E_HTTP_URL="http://127.0.0.1:8080" \
     E2E_MAIL_API="http://$mail_ip:8025" E2E_CA_FILE="$workdir/tls/cert.pem"

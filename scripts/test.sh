@@ -5,6 +5,7 @@
 #   scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 : "${TEST_DATABASE_URL:=postgresql://postgres@127.0.0.1:5432}"
 : "${TEST_REDIS_URL:=redis://127.0.0.1:6379}"
@@ -22,7 +23,6 @@ except OSError:
 PY
 }
 
-docker_answers() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
 
 cleanup() {
     if [ "${#started[@]}" -gt 0 ]; then

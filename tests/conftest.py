@@ -6,9 +6,11 @@ tests/integration overrides `app_settings` to use real Postgres, Redis, worker a
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,30 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@dataclass
+class Mail:
+    to: str
+    subject: str
+    text: str
+    html: str | None
+
+
+@pytest.fixture
+def outbox(caplog: pytest.LogCaptureFixture) -> Iterator[list[Mail]]:
+    """Mails sent through the console backend, read back from its log lines."""
+    caplog.set_level(logging.INFO, logger="folio.mail")
+    mails: list[Mail] = []
+
+    class Collector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage() == "mail":
+                mails.append(
+                    Mail(record.mail_to, record.subject, record.text, record.html)  # type: ignore[attr-defined]
+                )
+
+    collector = Collector()
+    logging.getLogger("folio.mail").addHandler(collector)
+    yield mails
+    logging.getLogger("folio.mail").removeHandler(collector)

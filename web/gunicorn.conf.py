@@ -117,6 +117,31 @@ logconfig_dict = {
 }
 
 
+# Each worker writes its request metrics to files here; the master serves their sum.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    from folio_common.metrics import reset_multiprocess_dir
+
+    reset_multiprocess_dir()
+
+
+def when_ready(server):  # noqa: ANN001 - Gunicorn's hook signature
+    """Serve the workers' metrics from the master, on METRICS_PORT (not nginx's upstream)."""
+    module = sys.modules.get("folio_web.wsgi")
+    if module is None:
+        return
+    from folio_common.metrics import serve
+
+    port = module.app.config["METRICS_PORT"]
+    if serve(port) is not None:
+        server.log.info("metrics on port %s", port)
+
+
+def child_exit(server, worker):  # noqa: ANN001 - Gunicorn's hook signature
+    from folio_common.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)
+
+
 def post_fork(server, worker):  # noqa: ANN001 - Gunicorn's hook signature
     """Drop database connections inherited from the preloaded master; each worker opens its own."""
     module = sys.modules.get("folio_web.wsgi")

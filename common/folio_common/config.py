@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ENVIRONMENTS = ("development", "production", "test")
 
@@ -18,6 +19,9 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "change-me", "changeme", "secret", "dev", "development", "please-change-me", "replace-me"}
 )
 MIN_SECRET_LENGTH = 32
+# Seconds the page cache and the rate limiter wait on their Redis before treating it as away;
+# in the URL, which both clients read, so the bound holds whatever backend a test swaps in.
+REDIS_CLIENT_TIMEOUTS = {"socket_connect_timeout": "1", "socket_timeout": "1"}
 
 
 class ConfigError(RuntimeError):
@@ -58,6 +62,29 @@ def _read_secret(env: dict[str, str], name: str) -> str | None:
             return secret
     value = env.get(name)
     return value.strip() if value is not None else None
+
+
+def _server_name(raw: str) -> str | None:
+    """SERVER_NAME as `host[:port]`, lower-case; None when unset."""
+    value = raw.strip().lower()
+    if not value:
+        return None
+    if "/" in value or "@" in value or any(ch.isspace() for ch in value):
+        raise ConfigError(
+            f"SERVER_NAME is a host with an optional port (blog.example.org, localhost:8080), "
+            f"without scheme or path; got {raw!r}"
+        )
+    return value
+
+
+def _with_client_timeouts(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    for name, value in REDIS_CLIENT_TIMEOUTS.items():
+        query.setdefault(name, value)
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _normalise_database_url(url: str) -> str:
@@ -102,10 +129,17 @@ class Settings:
     task_soft_time_limit: int
     task_time_limit: int
     db_pool_size: int
+    db_connect_timeout: int
+    db_statement_timeout_ms: int
+    worker_db_statement_timeout_ms: int
+    cache_redis_url: str | None
+    broker_visibility_timeout: int
     proxy_hops: int
     page_cache: bool
     edge_cache_seconds: int
     instance_path: str
+    metrics_port: int = 0
+    sentry_dsn: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -175,6 +209,14 @@ class Settings:
         if mail_backend not in {"console", "smtp"}:
             raise ConfigError(f"MAIL_BACKEND must be console or smtp, got {mail_backend!r}")
 
+        server_name = _server_name(env.get("SERVER_NAME", ""))
+        if folio_env == "production" and server_name is None:
+            raise ConfigError(
+                "SERVER_NAME is required in production: the host (and port, if not the "
+                "scheme's default) readers use, e.g. blog.example.org or localhost:8080. Links "
+                "in feeds, mails and API headers are built from it, never from a request's Host"
+            )
+
         scheme = env.get("PREFERRED_URL_SCHEME", "").strip().lower()
         if not scheme:
             scheme = "https" if folio_env == "production" else "http"
@@ -188,6 +230,10 @@ class Settings:
         )
         if "*" in cors:
             raise ConfigError("CORS_ORIGINS takes an explicit list of origins; '*' is not allowed")
+
+        # The page cache and rate-limit counters may live on a Redis of their own that evicts
+        # (the broker's must not); by default they share REDIS_URL.
+        cache_redis_url = _with_client_timeouts(env.get("CACHE_REDIS_URL", "").strip() or redis_url)
 
         edge_cache_seconds = _int(env, "EDGE_CACHE_SECONDS", 1)
         if edge_cache_seconds < 0:
@@ -206,7 +252,7 @@ class Settings:
             mail_use_tls=_flag(env.get("MAIL_USE_TLS")),
             mail_use_ssl=_flag(env.get("MAIL_USE_SSL")),
             mail_default_sender=env.get("MAIL_DEFAULT_SENDER", "Folio <no-reply@folio.localhost>"),
-            server_name=env.get("SERVER_NAME", "").strip() or None,
+            server_name=server_name,
             preferred_url_scheme=scheme,
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
             log_level=env.get(
@@ -225,22 +271,52 @@ class Settings:
             jwt_access_minutes=_int(env, "JWT_ACCESS_MINUTES", 15),
             jwt_refresh_days=_int(env, "JWT_REFRESH_DAYS", 30),
             cors_origins=cors,
-            task_soft_time_limit=_int(env, "TASK_SOFT_TIME_LIMIT", 120),
-            task_time_limit=_int(env, "TASK_TIME_LIMIT", 150),
+            task_soft_time_limit=_int(env, "TASK_SOFT_TIME_LIMIT", 45),
+            task_time_limit=_int(env, "TASK_TIME_LIMIT", 55),
             db_pool_size=_int(env, "DB_POOL_SIZE", 5),
+            db_connect_timeout=_int(env, "DB_CONNECT_TIMEOUT", 5),
+            db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 10_000),
+            worker_db_statement_timeout_ms=_int(env, "WORKER_DB_STATEMENT_TIMEOUT_MS", 60_000),
+            cache_redis_url=cache_redis_url,
+            broker_visibility_timeout=_int(env, "BROKER_VISIBILITY_TIMEOUT", 120),
             proxy_hops=_int(env, "PROXY_HOPS", 0),
             # Off in tests by default: factories write rows without invalidating the cache.
             page_cache=_flag(env.get("PAGE_CACHE"), default=folio_env != "test"),
             edge_cache_seconds=edge_cache_seconds,
             instance_path=str(instance),
+            metrics_port=_int(env, "METRICS_PORT", 0),
+            sentry_dsn=_read_secret(env, "SENTRY_DSN") or None,
         )
 
-    def flask_config(self) -> dict[str, Any]:
+    def engine_options(self, role: str = "web") -> dict[str, Any]:
+        """SQLAlchemy engine options; `role` "worker" allows longer statements than a request.
+
+        Without a connect timeout a connection to a vanished Postgres hangs for a minute; without
+        a statement timeout one runaway query holds a Gunicorn thread until Gunicorn kills it.
+        """
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if self.database_url.startswith("sqlite"):
+            return options
+        statement_ms = self.db_statement_timeout_ms
+        if role == "worker":
+            statement_ms = self.worker_db_statement_timeout_ms
+        options.update(
+            pool_size=self.db_pool_size,
+            max_overflow=self.db_pool_size,
+            # Waiting for a free pooled connection is bounded too.
+            pool_timeout=self.db_connect_timeout,
+        )
+        if self.database_url.startswith("postgresql"):
+            options["connect_args"] = {
+                "connect_timeout": self.db_connect_timeout,
+                "options": f"-c statement_timeout={statement_ms}",
+            }
+        return options
+
+    def flask_config(self, role: str = "web") -> dict[str, Any]:
         """The mapping handed to `app.config`; extensions read their own keys from here."""
         is_prod = self.env == "production"
-        engine_options: dict[str, Any] = {"pool_pre_ping": True}
-        if not self.database_url.startswith("sqlite"):
-            engine_options.update(pool_size=self.db_pool_size, max_overflow=self.db_pool_size)
+        engine_options = self.engine_options(role)
         config: dict[str, Any] = {
             "FOLIO_ENV": self.env,
             "DEBUG": self.debug,
@@ -273,11 +349,11 @@ class Settings:
             "POSTS_PER_PAGE": self.posts_per_page,
             "FANOUT_BATCH_SIZE": self.fanout_batch_size,
             "CACHE_TYPE": "RedisCache" if self.redis_url else "SimpleCache",
-            "CACHE_REDIS_URL": self.redis_url,
+            "CACHE_REDIS_URL": self.cache_redis_url,
             "CACHE_KEY_PREFIX": "folio:cache:",
             "CACHE_DEFAULT_TIMEOUT": self.cache_timeout,
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_STORAGE_URI": self.cache_redis_url or "memory://",
             "RATELIMIT_KEY_PREFIX": "folio:limits",
             "RATELIMIT_HEADERS_ENABLED": True,
             # A Redis outage must not turn every log-in into a 500: count in memory meanwhile.
@@ -291,6 +367,7 @@ class Settings:
             "PROXY_HOPS": self.proxy_hops,
             "PAGE_CACHE_ENABLED": self.page_cache,
             "EDGE_CACHE_SECONDS": self.edge_cache_seconds,
+            "METRICS_PORT": self.metrics_port,
             "WTF_CSRF_TIME_LIMIT": None,
             "CELERY": self.celery_config(),
         }
@@ -313,7 +390,14 @@ class Settings:
             "task_time_limit": self.task_time_limit,
             "task_default_queue": "folio",
             "broker_connection_retry_on_startup": True,
-            "broker_transport_options": {"visibility_timeout": 3600},
+            # A dead worker's unacknowledged tasks return after this long. Every task (and any
+            # retry countdown before it) must finish within it, or it is delivered twice: the
+            # hard time limit and the retry backoff cap below are sized to fit.
+            "broker_transport_options": {
+                "visibility_timeout": self.broker_visibility_timeout,
+                "socket_connect_timeout": 2,
+            },
+            "broker_connection_timeout": 2,
             "worker_hijack_root_logger": False,
             "timezone": "UTC",
         }

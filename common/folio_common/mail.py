@@ -56,17 +56,49 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None
         )
         return
     message = build_message(to, subject, text, html, sender)
+    with _smtp_session(SMTP_TIMEOUT) as smtp:
+        smtp.send_message(message)
+    log.info("mail sent", extra={"mail_to": to, "subject": subject})
+
+
+def _smtp_session(timeout: float) -> smtplib.SMTP:
+    """A connection to the configured server, after STARTTLS and log-in when configured."""
+    config = current_app.config
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
     if config["MAIL_USE_SSL"]:
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, port, timeout=SMTP_TIMEOUT, context=ssl.create_default_context()
+            host, port, timeout=timeout, context=ssl.create_default_context()
         )
     else:
-        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
-    with smtp:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             smtp.starttls(context=ssl.create_default_context())
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(message)
-    log.info("mail sent", extra={"mail_to": to, "subject": subject})
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def delivery_problem(timeout: float = 5) -> str | None:
+    """Why mail would not reach anyone right now, or None when the SMTP server accepts us.
+
+    Checked once at start (the worker logs it as a warning): a misconfigured relay otherwise
+    shows only when the first person waits for a confirmation mail that never comes.
+    """
+    config = current_app.config
+    if config["MAIL_BACKEND"] == "console":
+        if config["FOLIO_ENV"] == "production":
+            return "MAIL_BACKEND=console: mails are written to the log, never delivered"
+        return None
+    try:
+        with _smtp_session(timeout) as smtp:
+            smtp.noop()
+    except (OSError, smtplib.SMTPException) as exc:
+        return (
+            f"the SMTP server {config['MAIL_SERVER']}:{config['MAIL_PORT']} cannot be used: "
+            f"{exc or type(exc).__name__}; set MAIL_SERVER and MAIL_PORT (see .env.example)"
+        )
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -37,7 +39,11 @@ def render_markdown(text: str) -> str:
 
 
 def plain_summary(text: str, length: int = 280) -> str:
-    """A plain-text teaser of the Markdown source, for index pages and feeds."""
-    plain = nh3.clean(_md.render(text or ""), tags=set()).strip()
+    """A plain-text teaser of the Markdown source, for index pages and feeds.
+
+    Plain text, not HTML: "Fish & chips" stays that, and templates, feeds and the API escape it
+    once, at output. (nh3 returns HTML, so its entities are decoded here.)
+    """
+    plain = html.unescape(nh3.clean(_md.render(text or ""), tags=set())).strip()
     plain = " ".join(plain.split())
     return plain if len(plain) <= length else plain[: length - 1].rsplit(" ", 1)[0] + "…"

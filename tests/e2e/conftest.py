@@ -108,20 +108,35 @@ class Site(requests.Session):
 
 
 class Mailbox:
-    """The SMTP sink's HTTP view of every mail the stack sent."""
+    """The mail catcher (Mailpit, or its stand-in) seen through Mailpit's JSON API."""
 
     def messages(self) -> list[dict[str, Any]]:
-        response = requests.get(f"{MAIL_API}/messages", timeout=5)
+        """Every mail caught, oldest first: `to` (addresses), `subject`, and an `id`."""
+        response = requests.get(f"{MAIL_API}/api/v1/messages", timeout=5)
         response.raise_for_status()
-        return response.json()
+        return [
+            {
+                "id": summary["ID"],
+                "to": [recipient["Address"] for recipient in summary["To"]],
+                "subject": summary["Subject"],
+            }
+            for summary in reversed(response.json()["messages"])
+        ]
+
+    def text(self, message_id: str) -> str:
+        response = requests.get(f"{MAIL_API}/api/v1/message/{message_id}", timeout=5)
+        response.raise_for_status()
+        return response.json()["Text"]
 
     def wait_for(self, to: str, containing: str = "", timeout: float = 60) -> dict[str, Any]:
         """The newest mail to `to` whose text contains `containing`, once it has arrived."""
 
         def find() -> dict[str, Any] | None:
             for message in reversed(self.messages()):
-                if to in message["to"] and containing in message["text"]:
-                    return message
+                if to in message["to"]:
+                    text = self.text(message["id"])
+                    if containing in text:
+                        return {**message, "text": text}
             return None
 
         return wait_until(find, timeout=timeout, what=f"a mail to {to} containing {containing!r}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import requests
 
 from .conftest import Site, wait_until
@@ -54,3 +57,20 @@ def test_forms_are_never_shared(site: Site) -> None:
         response = site.get("/auth/login")
     assert response.headers.get(STATUS) != "HIT"
     assert "csrf_token" in response.text
+
+
+def test_the_first_reader_after_a_quiet_spell_gets_a_fresh_page(author: Site) -> None:
+    # Its own URL, so no other test's reads keep this copy warm.
+    path = f"/?quiet={uuid.uuid4().hex}"
+    with Site() as reader:
+        wait_until(lambda: _hit(reader, path), timeout=10, interval=0.1, what="a shared copy")
+        # The quiet spell under test: the copy expires (EDGE_CACHE_SECONDS=1) but is still kept.
+        time.sleep(2)
+        title = f"Fresh after quiet {uuid.uuid4().hex[:8]}"
+        published = author.submit(
+            "/write", {"title": title, "body": "Body.", "tags": "", "status": "published"}
+        )
+        assert published.status_code == 200
+        response = reader.get(path)
+    assert response.headers[STATUS] != "STALE"
+    assert title in response.text

@@ -11,7 +11,7 @@ STATIC_ROOT = Path(__file__).resolve().parents[2] / "web" / "folio_web" / "stati
 
 
 def stylesheet_url(site: Site) -> str:
-    match = re.search(r'href="(/static/[^"?]+\?v=[^"]+)"', site.get("/").text)
+    match = re.search(r'rel="stylesheet" href="(/static/[^"?]+\?v=[^"]+)"', site.get("/").text)
     assert match, "the index links no fingerprinted stylesheet"
     return match.group(1).replace("&amp;", "&")
 

@@ -27,7 +27,15 @@ ONE_SHOT = {"migrate"}
 # Capabilities a service may add back after dropping ALL; nothing needs any today.
 CAP_ALLOWLIST: dict[str, set[str]] = {}
 FORBIDDEN_HOST_PORTS = {5432, 6379}
-REQUIRED = {"SECRET_KEY": "x" * 40, "POSTGRES_PASSWORD": "policy-test-password"}
+# Held to the same rules; added only on request (make monitoring, make acme), for Compose alone.
+OPTIONAL_FILES = ("compose.monitoring.yaml", "compose.acme.yaml")
+ALWAYS = {"nginx", "web", "worker", "beat", "migrate", "backup", "db", "redis", "cache"}
+OPTIONAL = {"exporter", "prometheus", "acme"}
+REQUIRED = {
+    "SECRET_KEY": "x" * 40,
+    "POSTGRES_PASSWORD": "policy-test-password",
+    "SERVER_NAME": "folio.test",
+}
 
 pytestmark = pytest.mark.skipif(
     shutil.which("docker") is None, reason="needs the docker CLI with the compose plugin"
@@ -83,12 +91,12 @@ def require_compose() -> None:
 @pytest.fixture(scope="module")
 def compose_only() -> dict[str, Any]:
     require_compose()
-    return compose_config("compose.yaml")
+    return compose_config("compose.yaml", *OPTIONAL_FILES)
 
 
 @pytest.fixture(scope="module")
 def swarm() -> dict[str, Any]:
-    return stack_config("compose.yaml", "compose.swarm.yaml")
+    return stack_config("compose.yaml", "compose.swarm.yaml", env={"SERVER_NAME": "folio.test"})
 
 
 @pytest.fixture(scope="module", params=["compose", "swarm"])
@@ -157,8 +165,14 @@ def is_root(user: str | None) -> bool:
     return name in {"0", "root"} or "$" in name
 
 
-def test_the_stack_has_the_seven_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"nginx", "web", "worker", "beat", "migrate", "db", "redis"}
+def test_the_stack_has_its_services(services: dict[str, Any]) -> None:
+    assert ALWAYS <= set(services) <= ALWAYS | OPTIONAL
+
+
+def test_optional_services_start_only_when_their_file_is_added() -> None:
+    require_compose()
+    assert set(compose_config("compose.yaml")["services"]) == ALWAYS
+    assert set(compose_config("compose.yaml", *OPTIONAL_FILES)["services"]) == ALWAYS | OPTIONAL
 
 
 @pytest.mark.parametrize("rule", ["read_only", "cap_drop", "no_new_privileges", "limits", "logs"])
@@ -240,7 +254,7 @@ def test_development_override_publishes_on_loopback_away_from_local_servers() ->
 def test_db_and_redis_are_out_of_nginx_reach(config: dict[str, Any]) -> None:
     services = config["services"]
     nginx_networks = set(services["nginx"]["networks"])
-    for name in ("db", "redis"):
+    for name in ("db", "redis", "cache"):
         networks = set(services[name]["networks"])
         assert not networks & nginx_networks, name
         assert all(config["networks"][n].get("internal") for n in networks), name
@@ -331,7 +345,8 @@ def test_swarm_secrets_come_from_the_files_the_settings_name(tmp_path: Path) -> 
     config = stack_config(
         "compose.yaml",
         "compose.swarm.yaml",
-        env={f"{name}_FILE": str(path) for name, path in files.items()},
+        env={"SERVER_NAME": "folio.test"}
+        | {f"{name}_FILE": str(path) for name, path in files.items()},
     )
     assert config["secrets"]["secret_key"]["file"] == str(files["SECRET_KEY"])
     assert config["secrets"]["db_password"]["file"] == str(files["POSTGRES_PASSWORD"])
@@ -347,6 +362,23 @@ def test_redis_keeps_its_queue(services: dict[str, Any]) -> None:
     command = services["redis"]["command"]
     assert command[command.index("--appendonly") + 1] == "yes"
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def test_the_cache_is_bounded_and_evicts_apart_from_the_broker(services: dict[str, Any]) -> None:
+    command = services["cache"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert command[command.index("--maxmemory") + 1]
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["CACHE_REDIS_URL"].startswith("redis://cache:"), name
+        assert environment["REDIS_URL"].startswith("redis://redis:"), name
+
+
+def test_a_dead_workers_tasks_return_within_two_minutes(services: dict[str, Any]) -> None:
+    environment = services["worker"]["environment"]
+    visibility = int(environment["BROKER_VISIBILITY_TIMEOUT"])
+    assert visibility <= 120
+    assert int(environment["TASK_TIME_LIMIT"]) < visibility
 
 
 def test_base_images_default_to_the_official_ones(compose_only: dict[str, Any]) -> None:
@@ -365,6 +397,16 @@ def test_missing_secrets_stop_compose_with_a_message() -> None:
         compose_config("compose.yaml", env={"SECRET_KEY": "x" * 40})
 
 
+def test_a_stack_without_its_public_host_does_not_start() -> None:
+    env = {name: value for name, value in REQUIRED.items() if name != "SERVER_NAME"}
+    with pytest.raises(AssertionError, match="SERVER_NAME"):
+        compose_config("compose.yaml", env=env)
+
+
+def test_nginx_answers_for_the_configured_host_only(services: dict[str, Any]) -> None:
+    assert services["nginx"]["environment"]["SERVER_NAME"] == REQUIRED["SERVER_NAME"]
+
+
 def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     require_compose()
     key = tmp_path / "secret_key"
@@ -373,7 +415,11 @@ def test_secrets_can_come_from_files(tmp_path: Path) -> None:
     password.write_text("from-a-file")
     config = compose_config(
         "compose.yaml",
-        env={"SECRET_KEY_FILE": str(key), "POSTGRES_PASSWORD_FILE": str(password)},
+        env={
+            "SECRET_KEY_FILE": str(key),
+            "POSTGRES_PASSWORD_FILE": str(password),
+            "SERVER_NAME": "folio.test",
+        },
     )
     assert config["secrets"]["secret_key"]["file"] == str(key)
     web = config["services"]["web"]["environment"]

@@ -8,13 +8,13 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from folio_common.app import configure_app
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_common.logging import request_id_var
+from folio_web import metrics
 from folio_web.extensions import csrf, limiter, login_manager
 
 request_log = logging.getLogger("folio.request")
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    metrics.init_app(app)
     register_template_helpers(app)
     register_shell_context(app)
     if app.config["PROXY_HOPS"]:
@@ -43,13 +44,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import folio_web.security  # noqa: F401 - registers the user loader
-    from folio_web import edge_cache
+    from folio_web import edge_cache, json_limits
 
     login_manager.init_app(app)
     csrf.init_app(app)
     # Before the limiter, so its response hook runs after the limiter's (see edge_cache).
     edge_cache.init_app(app)
     limiter.init_app(app)
+    json_limits.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -88,7 +90,11 @@ def register_request_hooks(app: Flask) -> None:
     def log_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         started = g.get("request_started")
-        user_id = current_user.get_id() if current_user and not current_user.is_anonymous else None
+        # Only a user this request already loaded: logging must not query a database that may
+        # be the reason this response is an error. The id alone: get_id() also carries the
+        # browser's log-in key, which logs must not hold.
+        user = g.get("_login_user")
+        user_id = user.id if user is not None and not user.is_anonymous else None
         request_log.info(
             "request",
             extra={
@@ -103,6 +109,16 @@ def register_request_hooks(app: Flask) -> None:
                 "bytes": response.calculate_content_length(),
             },
         )
+        return response
+
+    @app.after_request
+    def keep_private_pages_private(response: Response) -> Response:
+        # A signed-in user's pages show their own data (account, exports, drafts, their name and
+        # CSRF token in every page): no browser cache, proxy or back-forward cache may keep them.
+        # The user this request loaded, if any: no query, so error answers stay query-free.
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.teardown_request

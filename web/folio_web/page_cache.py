@@ -1,7 +1,9 @@
 """Whole-page caching for anonymous visitors, in Redis through Flask-Caching.
 
 A cached page's key holds the content version (folio_common.services.content_cache), so any
-change to posts, comments or tags makes every cached page stale at once. Signed-in users, and
+change to posts, comments or tags makes every cached page stale at once. Beside it the key holds
+the page's path and the arguments it reads (folio_web.blog.paging), as the page reads them:
+`?utm_source=...` or any other query string cannot add entries. Signed-in users, and
 anyone with a flash message waiting, always get a fresh render. The same pages are also offered
 to nginx's micro-cache for cookieless visitors (folio_web.edge_cache).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlencode
 
 from flask import current_app, request, session
 from flask.typing import ResponseReturnValue
@@ -18,6 +21,7 @@ from flask_login import current_user
 from folio_common.extensions import cache
 from folio_common.services import content_cache
 from folio_web import edge_cache
+from folio_web.blog.paging import ARGUMENTS
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,8 +35,12 @@ def cache_enabled() -> bool:
     return bool(current_app.config["PAGE_CACHE_ENABLED"])
 
 
-def _key() -> str:
-    return f"page:{content_cache.current_version()}:{request.full_path}"
+def _key_for(args: tuple[str, ...]) -> Callable[[], str]:
+    def key() -> str:
+        read = urlencode([(name, ARGUMENTS[name]()) for name in args])
+        return f"page:{content_cache.current_version()}:{request.path}?{read}"
+
+    return key
 
 
 def _cacheable(view_result: ResponseReturnValue) -> bool:
@@ -41,6 +49,16 @@ def _cacheable(view_result: ResponseReturnValue) -> bool:
     return response.status_code == 200 and "Set-Cookie" not in response.headers
 
 
-def cached_page(view: Callable[P, R]) -> Callable[P, R]:
-    cached_view = cache.cached(key_prefix=_key, unless=_bypass, response_filter=_cacheable)(view)
-    return edge_cache.shared(cached_view)
+def cached_page(args: tuple[str, ...] = ()) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Cache the view's anonymous renders under its path and the query `args` it reads."""
+    unknown = set(args) - ARGUMENTS.keys()
+    if unknown:
+        raise ValueError(f"no reader for query arguments {sorted(unknown)}")
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        cached_view = cache.cached(
+            key_prefix=_key_for(args), unless=_bypass, response_filter=_cacheable
+        )(view)
+        return edge_cache.shared(cached_view)
+
+    return decorator

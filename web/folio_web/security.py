@@ -8,10 +8,11 @@ from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from folio_common.extensions import db
 from folio_common.models import Permission, User
+from folio_common.services import accounts
 from folio_web.extensions import login_manager
 
 P = ParamSpec("P")
@@ -20,13 +21,17 @@ R = TypeVar("R")
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, version, key = (session_id.split(":", 2) + ["", ""])[:3]
+    if not user_id.isdigit() or not version.isdigit() or not key:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+    return accounts.load_login_session(int(user_id), int(version), key)
+
+
+def log_in(user: User, *, remember: bool = False) -> None:
+    """Sign this browser in with a log-in of its own, so logging out here ends only it."""
+    accounts.start_login_session(user)
+    db.session.commit()
+    login_user(user, remember=remember)
 
 
 def permission_required(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:

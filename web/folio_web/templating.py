@@ -32,4 +32,5 @@ def register(app: Flask) -> None:
 
     @app.template_filter("isodate")
     def format_isodate(value: datetime | None) -> str:
-        return value.isoformat() if value else ""
+        # Whole seconds: HTML's datetime takes at most three digits of a fraction.
+        return value.replace(microsecond=0).isoformat() if value else ""

@@ -18,8 +18,10 @@ from flask import Flask
 
 from folio_common.extensions import db
 from folio_common.logging import configure_logging, request_id_var
+from folio_common.mail import delivery_problem
 from folio_common.models import JobState
 from folio_common.services import jobs
+from folio_worker import metrics
 from folio_worker.liveness import LivenessFile
 
 log = logging.getLogger("folio.worker")
@@ -30,10 +32,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "folio.cleanup_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "recover-stuck-exports": {"task": "folio.recover_stuck_exports", "schedule": 60.0},
 }
 
 # Tasks too frequent or too trivial to be worth a row on the admin jobs page.
-UNRECORDED_TASKS = frozenset({"folio.noop"})
+UNRECORDED_TASKS = frozenset({"folio.noop", "folio.record_job_run"})
 
 _FLASK_APP_ATTR = "folio_flask_app"
 
@@ -47,20 +50,30 @@ class FolioWorker:
     def init_app(self, app: Flask) -> Celery:
         celery: Celery = app.extensions["celery"]
         # worker_hijack_root_logger is already off in Settings.celery_config().
-        celery.conf.update(imports=("folio_worker.tasks",), beat_schedule=BEAT_SCHEDULE)
+        celery.conf.update(
+            imports=("folio_worker.tasks",),
+            beat_schedule=BEAT_SCHEDULE,
+            # Beat also relays the outbox (folio_worker.relay).
+            beat_scheduler="folio_worker.relay:OutboxRelayScheduler",
+        )
         celery.steps["consumer"].add(LivenessFile)
         # Signal handlers find the Flask app through the task's Celery app.
         setattr(celery, _FLASK_APP_ATTR, app)
         _connect_signals()
+        metrics.connect(app.config["METRICS_PORT"])
         app.extensions["folio_worker"] = self
         self.celery = celery
         return celery
 
 
+def flask_app_of(celery: Celery) -> Flask | None:
+    return getattr(celery, _FLASK_APP_ATTR, None)
+
+
 def _flask_app(task: Task | None) -> Flask | None:
     if task is None:
         return None
-    return getattr(task.app, _FLASK_APP_ATTR, None)
+    return flask_app_of(task.app)
 
 
 def _subject(task: Task, args: tuple[Any, ...] | None, kwargs: dict[str, Any] | None) -> str:
@@ -73,19 +86,31 @@ def _subject(task: Task, args: tuple[Any, ...] | None, kwargs: dict[str, Any] | 
 
 
 def _record(app: Flask, action: str, **fields: Any) -> None:
-    """Write to the job log in a context (and session) of its own; never fail the task over it."""
+    """Write to the job log in a context (and session) of its own; never fail the task over it.
+
+    A final state that cannot be written now (the database is away: the very outage that made
+    the task fail) goes through the broker as a task that retries until the database is back,
+    so every permanent failure reaches the jobs page.
+    """
     try:
         with app.app_context():
             try:
-                if action == "start":
-                    jobs.record_start(**fields)
-                else:
-                    jobs.record_finish(**fields)
+                jobs.record(action, **fields)
                 db.session.commit()
             finally:
                 db.session.remove()
+    except Exception as exc:
+        log.warning("could not record the job run", extra={**fields, "error": str(exc)})
+        if action == "finish":
+            _record_later(app, fields)
+
+
+def _record_later(app: Flask, fields: dict[str, Any]) -> None:
+    payload = {**fields, "state": str(fields["state"])}
+    try:
+        app.extensions["celery"].send_task("folio.record_job_run", args=("finish", payload))
     except Exception:
-        log.exception("could not record the job run", extra=fields)
+        log.exception("could not queue the job run record either", extra=fields)
 
 
 def _request_id(task: Task) -> str | None:
@@ -190,12 +215,23 @@ def _on_task_retry(sender: Task | None = None, request: Any = None, reason: Any 
     )
 
 
+def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    app = getattr(getattr(sender, "app", None), _FLASK_APP_ATTR, None)
+    if app is None:
+        return
+    with app.app_context():
+        problem = delivery_problem()
+    if problem:
+        log.warning("mail cannot be delivered: %s", problem, extra={"reason": problem})
+
+
 def _connect_signals() -> None:
     # weak=False: the handlers are module functions; dispatch_uid makes reconnecting a no-op.
     signals.setup_logging.connect(_on_setup_logging, weak=False, dispatch_uid="folio.logging")
     signals.worker_process_init.connect(
         _on_worker_process_init, weak=False, dispatch_uid="folio.process_init"
     )
+    signals.worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid="folio.mail_check")
     signals.task_prerun.connect(_on_task_prerun, weak=False, dispatch_uid="folio.prerun")
     signals.task_postrun.connect(_on_task_postrun, weak=False, dispatch_uid="folio.postrun")
     signals.task_failure.connect(_on_task_failure, weak=False, dispatch_uid="folio.failure")

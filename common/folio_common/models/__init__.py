@@ -2,8 +2,9 @@
 
 from folio_common.models.base import Base, UTCDateTime, utcnow
 from folio_common.models.jobs import Export, ExportStatus, JobRun, JobState
+from folio_common.models.outbox import OutboxMessage
 from folio_common.models.posts import Comment, Post, PostNotification, PostStatus, Tag, post_tags
-from folio_common.models.tokens import AccountToken, RefreshToken, TokenPurpose
+from folio_common.models.tokens import AccountToken, LoginSession, RefreshToken, TokenPurpose
 from folio_common.models.users import ROLE_PERMISSIONS, Follow, Permission, Role, User
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Follow",
     "JobRun",
     "JobState",
+    "LoginSession",
+    "OutboxMessage",
     "Permission",
     "Post",
     "PostNotification",

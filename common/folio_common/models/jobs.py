@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from folio_common.models.base import Base, enum_column, utcnow
@@ -34,6 +34,16 @@ class Export(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Resumable builds: the last post written, the sizes of the archive, its central directory
+    # and the metadata file at that point (a resumed build cuts them back to these), and when
+    # a build last moved.
+    last_post_id: Mapped[int] = mapped_column(default=0)
+    archive_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    directory_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    metadata_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Builds started since the last progress; a build that keeps dying is failed, not retried.
+    attempts: Mapped[int] = mapped_column(default=0)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class JobState(enum.StrEnum):

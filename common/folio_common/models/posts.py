@@ -6,8 +6,9 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, literal_column
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from folio_common.models.base import Base, enum_column, utcnow
 
@@ -28,23 +29,24 @@ post_tags = Table(
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
-# One expression for the index and the queries, so Postgres can use the index.
+# The text search configuration of the search document and of every query against it.
 SEARCH_CONFIG = "english"
 
+# Posts' published lists walk these partial indexes newest first (keyset pagination); the
+# predicate is repeated in every list query so Postgres can use them.
+PUBLISHED = text("status = 'published'")
 
-def search_document(title_column, body_column):  # noqa: ANN001, ANN201 - SQL expression builder
-    """The text search looks in; constants are inlined so Postgres matches the index expression."""
-    empty, space = literal_column("''"), literal_column("' '")
-    return func.to_tsvector(
-        literal_column(f"'{SEARCH_CONFIG}'"),
-        func.coalesce(title_column, empty)
-        .op("||")(space)
-        .op("||")(func.coalesce(body_column, empty)),
-    )
-
-
-# Indexes on expressions: Alembic cannot compare them, so autogenerate leaves them alone.
-EXPRESSION_INDEXES = frozenset({"ix_posts_search", "uq_users_username_lower"})
+# Indexes Alembic cannot compare (expressions, or on a column whose value Postgres computes),
+# so autogenerate leaves them alone.
+EXPRESSION_INDEXES = frozenset(
+    {
+        "ix_posts_search_vector",
+        "ix_posts_published_newest",
+        "ix_posts_author_published_newest",
+        "ix_users_newest",
+        "uq_users_username_lower",
+    }
+)
 
 
 class Tag(Base):
@@ -76,9 +78,14 @@ class Post(Base):
         default=PostStatus.DRAFT,
     )
     publish_at: Mapped[datetime | None]
-    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Title (weight A), tag names (B) and body (C) as one tsvector, kept up to date by Postgres
+    # triggers (migration b7c41e9a2d10); deferred, as only search reads it. NULL on SQLite.
+    search_vector: Mapped[str | None] = deferred(
+        mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True)
+    )
 
     author: Mapped[User] = relationship(back_populates="posts")
     tags: Mapped[list[Tag]] = relationship(
@@ -89,13 +96,10 @@ class Post(Base):
     )
 
     __table_args__ = (
-        Index("ix_posts_status_published_at", "status", "published_at"),
         Index("ix_posts_status_publish_at", "status", "publish_at"),
-        Index(
-            "ix_posts_search",
-            search_document(title, body_markdown),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_posts_search_vector", "search_vector", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     @property
@@ -104,6 +108,25 @@ class Post(Base):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.slug!r}>"
+
+
+# The home page, feeds and API list: newest published first.
+Index(
+    "ix_posts_published_newest",
+    Post.published_at.desc(),
+    Post.id.desc(),
+    postgresql_where=PUBLISHED,
+    sqlite_where=PUBLISHED,
+)
+# An author's page.
+Index(
+    "ix_posts_author_published_newest",
+    Post.author_id,
+    Post.published_at.desc(),
+    Post.id.desc(),
+    postgresql_where=PUBLISHED,
+    sqlite_where=PUBLISHED,
+)
 
 
 class Comment(Base):

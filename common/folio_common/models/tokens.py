@@ -1,4 +1,5 @@
-"""Single-use account tokens (confirm, reset, email change) and API refresh tokens, hashed."""
+"""Single-use account tokens (confirm, reset, email change), API refresh tokens and browser
+log-in sessions, each stored as a hash."""
 
 from __future__ import annotations
 
@@ -39,3 +40,17 @@ class RefreshToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     revoked_at: Mapped[datetime | None]
+
+
+class LoginSession(Base):
+    """One browser's log-in: its session and remember cookies name it, so logging out there ends
+    it alone, and a copy of those cookies is refused afterwards."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]

@@ -92,7 +92,8 @@ class User(Base):
         return self.role == Role.ADMIN
 
     # Flask-Login's user protocol. The id carries the session version, so bumping the version
-    # (logout, password change, deactivation) makes every copied session or remember cookie stale.
+    # (log out everywhere, password change, deactivation) makes every copied session or remember
+    # cookie stale, and the browser's log-in key, which logging out there ends.
     is_authenticated = True
     is_anonymous = False
 
@@ -100,8 +101,16 @@ class User(Base):
     def is_active(self) -> bool:
         return self.active
 
+    # The browser log-in (LoginSession) this object was loaded for or signed in with; not a
+    # column. Flask-Login puts get_id() into the session and remember cookies.
+    login_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_key or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"
+
+
+# The admin's user list: newest accounts first.
+Index("ix_users_newest", User.created_at.desc(), User.id.desc())

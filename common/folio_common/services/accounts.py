@@ -16,8 +16,21 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, update
 
 from folio_common.extensions import db
-from folio_common.models import AccountToken, RefreshToken, Role, TokenPurpose, User, utcnow
-from folio_common.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from folio_common.models import (
+    AccountToken,
+    LoginSession,
+    RefreshToken,
+    Role,
+    TokenPurpose,
+    User,
+    utcnow,
+)
+from folio_common.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from folio_common.queue import enqueue
 from folio_common.services import content_cache
 
@@ -114,11 +127,40 @@ def register_user(
     return user
 
 
+def sign_up(username: str, email: str, password: str) -> User | None:
+    """A visitor's registration: the new, unconfirmed user; or None when the address already has
+    an account, whose owner is mailed instead.
+
+    The visitor is told the same in both cases ("we have sent you a mail"), so the form cannot
+    be used to find out who has an account. Usernames are public (author pages), so a taken one
+    is still refused outright.
+    """
+    existing = db.session.execute(
+        db.select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+    if existing is None:
+        return register_user(username, email, password)
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError(
+            "Usernames are 3 to 32 letters, digits or underscores.", field="username"
+        )
+    validate_password(password)
+    if username_taken(username):
+        raise AccountError("That username is taken.", field="username")
+    hash_password(password)  # the cost a new account would have had: timing tells nothing either
+    enqueue("folio.send_account_exists_email", existing.id)
+    return None
+
+
 def authenticate(identifier: str, password: str) -> User | None:
     """The user if the password matches; None otherwise (same cost whether or not they exist)."""
     user = find_user(identifier)
-    if not verify_password(user.password_hash if user else None, password):
+    if not verify_password(user.password_hash if user else None, password) or user is None:
         return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        # Argon2's parameters moved on since this hash was made: the caller's commit upgrades it.
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -220,18 +262,61 @@ def resend_confirmation(user: User) -> None:
 
 
 def end_all_sessions(user: User) -> None:
-    """Invalidate every web session and API refresh token the user holds."""
+    """Log out everywhere: every browser's log-in, every API access and refresh token."""
     user.session_version += 1
+    now = utcnow()
     db.session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=now)
+    )
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=now)
     )
 
 
-def end_web_sessions(user: User) -> None:
-    """Invalidate the user's web sessions and remember cookies; API refresh tokens stay valid."""
-    user.session_version += 1
+def start_login_session(user: User) -> None:
+    """Record a browser's log-in; `user.get_id()` then names it for Flask-Login's cookies."""
+    key = secrets.token_urlsafe(24)
+    lifetime = current_app.config.get("REMEMBER_COOKIE_DURATION", timedelta(days=365))
+    if not isinstance(lifetime, timedelta):
+        lifetime = timedelta(seconds=int(lifetime))
+    db.session.add(
+        LoginSession(user_id=user.id, key_hash=_hash(key), expires_at=utcnow() + lifetime)
+    )
+    user.login_key = key
+
+
+def load_login_session(user_id: int, session_version: int, key: str) -> User | None:
+    """The active user whose log-in `key` is still open, in one query; None otherwise."""
+    user = db.session.execute(
+        db.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.session_version == session_version,
+            User.active.is_(True),
+            LoginSession.key_hash == _hash(key),
+            LoginSession.ended_at.is_(None),
+            LoginSession.expires_at > utcnow(),
+        )
+    ).scalar_one_or_none()
+    if user is not None:
+        user.login_key = key
+    return user
+
+
+def end_login_session(user: User) -> None:
+    """Log out this browser only: its log-in key stops working, everything else stays."""
+    if user.login_key:
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.key_hash == _hash(user.login_key))
+            .values(ended_at=utcnow())
+        )
+    user.login_key = None
 
 
 def request_password_reset(email: str) -> None:
@@ -321,10 +406,10 @@ def set_active(user: User, active: bool) -> None:
 
 
 def delete_expired_tokens() -> int:
-    """Remove account and refresh tokens past their expiry; returns how many went."""
+    """Remove account and refresh tokens and log-ins past their expiry; returns how many went."""
     now = utcnow()
     removed = 0
-    for model in (AccountToken, RefreshToken):
+    for model in (AccountToken, RefreshToken, LoginSession):
         result = db.session.execute(db.delete(model).where(model.expires_at < now))
         removed += result.rowcount or 0
     return removed

@@ -89,6 +89,23 @@ def send_password_reset_email(user_id: int) -> bool:
     return True
 
 
+def send_account_exists_email(user_id: int) -> bool:
+    """Tell an account's owner that someone tried to sign up again with their address."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        log.info("account exists mail skipped", extra={"user_id": user_id})
+        return False
+    _send(
+        user.email,
+        "You already have a Folio account",
+        "account_exists",
+        user=user,
+        login_link=links.external_url(links.LOGIN_PATH),
+        reset_link=links.external_url(links.RESET_REQUEST_PATH),
+    )
+    return True
+
+
 def send_email_change_email(user_id: int, new_email: str) -> bool:
     """Mail the link that confirms `new_email` to that new address (proving the user owns it)."""
     user = db.session.get(User, user_id)

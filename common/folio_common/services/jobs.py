@@ -6,6 +6,8 @@ rather than piling up one row per attempt.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import case
 
 from folio_common.extensions import db
@@ -50,6 +52,13 @@ def record_finish(
     run.finished_at = None if run.state == JobState.RETRYING else utcnow()
     db.session.flush()
     return run
+
+
+def record(action: str, **fields: Any) -> JobRun:
+    """`record_start` or `record_finish` by name; what a deferred record task replays."""
+    if action == "start":
+        return record_start(**fields)
+    return record_finish(**fields)
 
 
 def recent_runs(limit: int = 100) -> list[JobRun]:

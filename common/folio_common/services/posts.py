@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+from markupsafe import Markup, escape
 from slugify import slugify
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select, tuple_
+from sqlalchemy.orm import joinedload, selectinload
 
-from folio_common.extensions import db
+from folio_common.extensions import cache, db
 from folio_common.markdown import plain_summary, render_markdown
 from folio_common.models import Post, PostStatus, Tag, User, post_tags, utcnow
-from folio_common.models.posts import search_document
+from folio_common.models.posts import SEARCH_CONFIG
 from folio_common.queue import enqueue
 from folio_common.services import content_cache
 
 MAX_TAGS = 8
-TAG_PATTERN = re.compile(r"^[\w][\w .+#-]{0,39}$")
+# A content version lives until the next change; this bounds what an unchanged site keeps.
+TAG_COUNTS_SECONDS = 3600
+# An ASCII letter or digit first (so the slug is never empty), then letters, digits, spaces and
+# . + # _ -. Spelled without \w, which means different things in Python and in the ECMA regexes
+# the API's OpenAPI document uses, so the document and this check agree.
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .+#_-]{0,39}$")
+# Post slugs as the API documents them (anything else is slugified on the way in).
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class PostError(ValueError):
@@ -42,7 +51,7 @@ def parse_tags(raw: str | Iterable[str]) -> list[str]:
         name = " ".join(str(item).split())
         if not name:
             continue
-        if not TAG_PATTERN.match(name) or not slugify(name):
+        if not TAG_PATTERN.match(name):
             raise PostError(f"{name!r} is not a valid tag.", field="tags")
         names.setdefault(name.lower(), name)
     if len(names) > MAX_TAGS:
@@ -68,17 +77,33 @@ def get_or_create_tags(names: Iterable[str]) -> list[Tag]:
     return tags
 
 
-def tags_with_counts() -> list[tuple[Tag, int]]:
-    """Every tag with its number of published posts, most used first."""
+@dataclass(frozen=True)
+class TagCount:
+    name: str
+    slug: str
+    posts: int
+
+
+def tags_with_counts() -> list[TagCount]:
+    """Every tag with its number of published posts, most used first.
+
+    Counting joins every tagged post (two million rows at a million posts, about a second), so
+    the result is kept in the cache under the content version: computed once per change.
+    """
+    key = f"tag-counts:{content_cache.current_version()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return [TagCount(*row) for row in cached]
     count = func.count(Post.id)
     rows = db.session.execute(
-        select(Tag, count)
+        select(Tag.name, Tag.slug, count)
         .join(post_tags, post_tags.c.tag_id == Tag.id)
         .join(Post, (Post.id == post_tags.c.post_id) & (Post.status == PostStatus.PUBLISHED))
         .group_by(Tag.id)
         .order_by(count.desc(), Tag.name)
     ).all()
-    return [(tag, n) for tag, n in rows]
+    cache.set(key, [tuple(row) for row in rows], timeout=TAG_COUNTS_SECONDS)
+    return [TagCount(*row) for row in rows]
 
 
 def get_tag(slug: str) -> Tag | None:
@@ -269,22 +294,48 @@ def get_post_by_slug(slug: str) -> Post | None:
 
 
 def _with_list_options(query: Select[tuple[Post]]) -> Select[tuple[Post]]:
-    # Lists show author and tags for every post: load them in two queries, not one per post.
-    return query.options(selectinload(Post.author), selectinload(Post.tags))
+    # Lists show author and tags for every post: the author joined into the page's own query
+    # (one per post, so no extra rows), the tags in one more; not a query per post.
+    return query.options(joinedload(Post.author), selectinload(Post.tags))
+
+
+def _constant(value: object) -> ColumnElement[object]:
+    """A value written into the SQL text rather than bound: psycopg prepares a statement after a
+    few runs, and a generic plan cannot tell a tag on half the posts from one on ten."""
+    return literal(value, literal_execute=True)
+
+
+def with_tag(query: Select[tuple[Post]], tag_id: int) -> Select[tuple[Post]]:
+    return query.join(post_tags, post_tags.c.post_id == Post.id).where(
+        post_tags.c.tag_id == _constant(tag_id)
+    )
 
 
 def published_posts(
     *, tag: str | None = None, author: str | None = None, q: str | None = None
 ) -> Select[tuple[Post]]:
-    """Published posts, newest first, optionally by tag slug, author username or search words."""
-    query = select(Post).where(Post.status == PostStatus.PUBLISHED)
+    """Published posts, newest first, optionally by tag slug, author username or search words.
+
+    The filter and order match the partial indexes ix_posts_published_newest and
+    ix_posts_author_published_newest, so a page walks an index instead of sorting every match.
+    """
+    query = _published_matching(select(Post), tag=tag, author=author, q=q)
+    return _with_list_options(query.order_by(Post.published_at.desc(), Post.id.desc()))
+
+
+def _published_matching(
+    query: Select[tuple[object, ...]], *, tag: str | None, author: str | None, q: str | None
+) -> Select[tuple[object, ...]]:
+    query = query.where(Post.status == PostStatus.PUBLISHED)
     if tag:
-        query = query.where(Post.tags.any(Tag.slug == tag))
+        found = get_tag(tag)
+        query = with_tag(query, found.id) if found else query.where(false())
     if author:
-        query = query.join(Post.author).where(func.lower(User.username) == author.lower())
+        writer = find_author(author)
+        query = query.where(Post.author_id == writer.id) if writer else query.where(false())
     if q:
         query = apply_search(query, q)
-    return _with_list_options(query.order_by(Post.published_at.desc(), Post.id.desc()))
+    return query
 
 
 def posts_by_author(author: User, *, include_unpublished: bool) -> Select[tuple[Post]]:
@@ -296,15 +347,132 @@ def posts_by_author(author: User, *, include_unpublished: bool) -> Select[tuple[
     )
 
 
+def published_by(author: User) -> Select[tuple[Post]]:
+    """An author's published posts, newest first (ix_posts_author_published_newest)."""
+    query = select(Post).where(Post.status == PostStatus.PUBLISHED, Post.author_id == author.id)
+    return _with_list_options(query.order_by(Post.published_at.desc(), Post.id.desc()))
+
+
+def unpublished_posts(author: User, limit: int) -> list[Post]:
+    """An author's drafts and scheduled posts, latest first (shown to the author alone)."""
+    query = select(Post).where(Post.author_id == author.id, Post.status != PostStatus.PUBLISHED)
+    query = query.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
+    return list(db.session.execute(_with_list_options(query)).scalars())
+
+
+# --- keyset pages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostWindow:
+    """One page of a newest-first list, with the cursors (post ids) of its neighbours.
+
+    `?before=<older>` shows the next older page and `?after=<newer>` the next newer one: each
+    page is an index walk from a known key, so page 5,000 costs what page 1 does.
+    """
+
+    items: list[Post]
+    older: int | None
+    newer: int | None
+
+
+def _key_of(post_id: int) -> tuple[datetime, int] | None:
+    row = db.session.execute(
+        select(Post.published_at, Post.id).where(
+            Post.id == post_id, Post.status == PostStatus.PUBLISHED
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def newest_first_window(
+    query: Select[tuple[Post]],
+    *,
+    per_page: int,
+    before: int | None = None,
+    after: int | None = None,
+    page: int = 1,
+) -> PostWindow:
+    """A page of `query` (published posts, from published_posts) by keyset.
+
+    `page` is the old offset style, still answered for links made before the cursors; it walks
+    the same index, without counting every match.
+    """
+    key = tuple_(Post.published_at, Post.id)
+    query = query.order_by(None)
+    if before is not None:
+        after = None  # one direction at a time; `before` wins, as the older link carries it
+    if before is not None or after is not None:
+        anchor = _key_of(before if before is not None else after)  # type: ignore[arg-type]
+        if anchor is None:
+            return PostWindow([], None, None)
+        bound = tuple_(literal(anchor[0], Post.published_at.type), literal(anchor[1]))
+    if after is not None:
+        rows = list(
+            db.session.execute(
+                query.where(key > bound)
+                .order_by(Post.published_at.asc(), Post.id.asc())
+                .limit(per_page + 1)
+            ).scalars()
+        )
+        more_newer = len(rows) > per_page
+        items = rows[:per_page][::-1]
+        return PostWindow(
+            items,
+            older=items[-1].id if items else None,
+            newer=items[0].id if items and more_newer else None,
+        )
+    newest = query.order_by(Post.published_at.desc(), Post.id.desc())
+    if before is not None:
+        newest = newest.where(key < bound)
+    else:
+        newest = newest.offset((page - 1) * per_page)
+    rows = list(db.session.execute(newest.limit(per_page + 1)).scalars())
+    items = rows[:per_page]
+    starts_later = before is not None or page > 1
+    return PostWindow(
+        items,
+        older=items[-1].id if len(rows) > per_page else None,
+        newer=items[0].id if items and starts_later else None,
+    )
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+def search_terms(q: str) -> list[str]:
+    """The words of a search, at most ten, as the one tokeniser both backends use."""
+    return re.findall(r"\w+", q.lower())[:10]
+
+
+def tsquery_text(words: list[str]) -> str:
+    """Every word must match; the last one also as a prefix, for half-typed words."""
+    terms = [f"'{word}'" for word in words]
+    if len(words[-1]) >= 3:
+        terms[-1] += ":*"
+    return " & ".join(terms)
+
+
+def ts_query(q: str) -> ColumnElement[object] | None:
+    words = search_terms(q)
+    if not words:
+        return None
+    return func.to_tsquery(_constant(SEARCH_CONFIG), _constant(tsquery_text(words)))
+
+
 def apply_search(query: Select[tuple[Post]], q: str) -> Select[tuple[Post]]:
-    """Full-text search on Postgres (uses the GIN index); a LIKE on every word elsewhere."""
-    q = " ".join(q.split())[:200]
-    if not q:
-        return query
+    """Posts whose title, tag names or text hold every word (the last one as a prefix too).
+
+    Postgres matches the stored search document through its GIN index; other databases match
+    each word with LIKE in the title, the text or a tag name.
+    """
+    words = search_terms(q)
+    if not words:
+        # Nothing searchable ("%", "--"): nothing matches, rather than everything.
+        return query.where(false())
     if db.session.get_bind().dialect.name == "postgresql":
-        ts_query = func.websearch_to_tsquery("english", q)
-        return query.where(search_document(Post.title, Post.body_markdown).op("@@")(ts_query))
-    for word in q.split()[:10]:
+        return query.where(Post.search_vector.op("@@")(ts_query(q)))
+    for word in words:
         # Wildcards are matched literally: "%" alone must not match every post.
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
@@ -312,9 +480,151 @@ def apply_search(query: Select[tuple[Post]], q: str) -> Select[tuple[Post]]:
             or_(
                 Post.title.ilike(pattern, escape="\\"),
                 Post.body_markdown.ilike(pattern, escape="\\"),
+                Post.tags.any(Tag.name.ilike(pattern, escape="\\")),
             )
         )
     return query
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    post: Post
+    # The passages of the text around the matched words, HTML-escaped, matches in <mark>.
+    snippet: Markup | None
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]
+    # Matches among the newest SEARCH_CANDIDATES; `capped` when there are more than that.
+    total: int
+    capped: bool
+    page: int
+    pages: int
+
+    # What the page links need, named as on Flask-SQLAlchemy's Pagination.
+    @property
+    def snippets(self) -> dict[int, Markup]:
+        return {hit.post.id: hit.snippet for hit in self.hits if hit.snippet is not None}
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return min(self.page - 1, self.pages)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+# Ranking reads every candidate's search document: the newest this many matches are ranked, so a
+# word in half of a million posts costs what a rare one does.
+SEARCH_CANDIDATES = 500
+# Marks put around matches by ts_headline: characters no escaping produces, swapped for <mark>.
+_START, _STOP = "\x02", "\x03"
+_HEADLINE = (
+    f'StartSel="{_START}", StopSel="{_STOP}", MaxWords=30, MinWords=12, MaxFragments=2, '
+    'FragmentDelimiter=" … "'
+)
+
+
+def _snippet(text: str | None) -> Markup | None:
+    if not text:
+        return None
+    if text.count(_START) != text.count(_STOP):
+        # The text itself held a mark character: show it unmarked rather than unbalanced.
+        text = text.replace(_START, "").replace(_STOP, "")
+    # Escaping leaves the marks alone, so they are swapped only after it.
+    return escape(text).replace(_START, Markup("<mark>")).replace(_STOP, Markup("</mark>"))
+
+
+def search_posts(
+    q: str,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    tag: str | None = None,
+    author: str | None = None,
+    snippets: bool = True,
+) -> SearchResults:
+    """Published posts matching `q`, best first: title matches above tag names above the text.
+
+    On Postgres the newest SEARCH_CANDIDATES matches are ranked by ts_rank_cd over the weighted
+    search document (newer first among equals) and each hit gets a highlighted snippet (unless
+    `snippets` is false: the API shows none);
+    elsewhere matches come newest first without snippets.
+    """
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    query = ts_query(q) if postgres else None
+    if query is None:
+        window = db.paginate(
+            published_posts(q=q, tag=tag, author=author),
+            page=page,
+            per_page=per_page,
+            error_out=False,
+            count=True,
+        )
+        total = window.total or 0
+        hits = [SearchHit(post, None) for post in window.items]
+        return SearchResults(hits, total, False, page, max(1, -(-total // per_page)))
+    rank = func.ts_rank_cd(Post.search_vector, query)
+    candidates = (
+        _published_matching(
+            select(Post.id, Post.published_at, rank.label("rank")), tag=tag, author=author, q=q
+        )
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(SEARCH_CANDIDATES + 1)
+        .subquery()
+    )
+    ranked = db.session.execute(
+        select(candidates.c.id, func.count().over().label("total"))
+        .order_by(
+            candidates.c.rank.desc(), candidates.c.published_at.desc(), candidates.c.id.desc()
+        )
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    if ranked:
+        found = ranked[0].total
+    elif page > 1:
+        found = db.session.execute(select(func.count()).select_from(candidates)).scalar_one()
+    else:
+        found = 0
+    capped = found > SEARCH_CANDIDATES
+    total = min(found, SEARCH_CANDIDATES)
+    ids = [row.id for row in ranked]
+    by_id = {
+        post.id: post
+        for post in db.session.execute(
+            _with_list_options(select(Post).where(Post.id.in_(ids)))
+        ).scalars()
+    }
+    headlines = (
+        dict(
+            db.session.execute(
+                select(
+                    Post.id,
+                    func.ts_headline(
+                        _constant(SEARCH_CONFIG),
+                        Post.body_markdown,
+                        query,
+                        _constant(_HEADLINE),
+                    ),
+                ).where(Post.id.in_(ids))
+            ).all()
+        )
+        if ids and snippets
+        else {}
+    )
+    hits = [SearchHit(by_id[i], _snippet(headlines.get(i))) for i in ids if i in by_id]
+    return SearchResults(hits, total, capped, page, max(1, -(-total // per_page)))
 
 
 def find_author(username: str) -> User | None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from flask.testing import FlaskClient
 
+from folio_common.extensions import db
+from folio_common.models import RefreshToken, utcnow
 from tests.conftest import csrf_token
 from tests.unit.auth.helpers import create_user, load_user, redirect_path, submit
 
@@ -90,3 +94,19 @@ def test_logging_out_everywhere_else_keeps_this_browser(app: Flask, client: Flas
     assert redirect_path(response) == "/account/"
     assert client.get("/account/").status_code == 200
     assert redirect_path(other.get("/account/")).startswith("/auth/login")
+
+
+def test_logging_out_everywhere_else_revokes_api_refresh_tokens(
+    app: Flask, client: FlaskClient, auth
+):
+    user_id = create_user(app, username="ada")
+    with app.app_context():
+        expires = utcnow() + timedelta(days=1)
+        db.session.add(RefreshToken(user_id=user_id, jti_hash="b" * 64, expires_at=expires))
+        db.session.commit()
+    auth.login("ada")
+
+    submit(client, "/account/sessions/end", {}, form_path="/account/")
+
+    with app.app_context():
+        assert db.session.execute(db.select(RefreshToken)).scalar_one().revoked_at is not None

@@ -140,7 +140,10 @@ def test_garbage_in_the_authorization_header_is_401(client):
 def test_a_session_cookie_alone_is_never_accepted(app, client, make_person):
     person = make_person(sign_in_now=False)
     with app.app_context():
-        session_id = db.session.get(User, person.id).get_id()
+        user = db.session.get(User, person.id)
+        accounts.start_login_session(user)
+        db.session.commit()
+        session_id = user.get_id()
     with client.session_transaction() as session:
         session["_user_id"] = session_id
         session["_fresh"] = True

@@ -22,12 +22,38 @@ def test_listing_pages_through_published_posts_with_links_and_totals(client, aut
     response = client.get(f"{POSTS}?per_page=2&page=2")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["meta"] == {"page": 2, "per_page": 2, "total": 5, "pages": 3}
-    assert len(body["data"]) == 2
+    ids = [post["id"] for post in body["data"]]
+    assert body["meta"] == {
+        "page": 2,
+        "per_page": 2,
+        "total": 5,
+        "pages": 3,
+        "total_capped": False,
+        "older": ids[-1],
+        "newer": ids[0],
+    }
+    assert len(ids) == 2
     links = response.headers["Link"]
     for rel in ("first", "last", "prev", "next"):
         assert f'rel="{rel}"' in links
-    assert "page=3" in links and "per_page=2" in links
+    assert f"before={ids[-1]}" in links and "per_page=2" in links
+
+
+def test_listing_follows_older_and_newer_cursors(client, author, make_post):
+    made = [make_post(author) for _ in range(5)]
+    newest_first = [post["id"] for post in client.get(f"{POSTS}?per_page=5").get_json()["data"]]
+    assert len(newest_first) == len(made)
+
+    first = client.get(f"{POSTS}?per_page=2").get_json()
+    older = client.get(f"{POSTS}?per_page=2&before={first['meta']['older']}").get_json()
+    last = client.get(f"{POSTS}?per_page=2&before={older['meta']['older']}").get_json()
+    back = client.get(f"{POSTS}?per_page=2&after={last['meta']['newer']}").get_json()
+
+    assert [p["id"] for p in older["data"]] == newest_first[2:4]
+    assert [p["id"] for p in last["data"]] == newest_first[4:]
+    assert last["meta"]["older"] is None
+    assert [p["id"] for p in back["data"]] == newest_first[2:4]
+    assert first["meta"]["newer"] is None
 
 
 def test_per_page_is_capped_at_a_hundred(client):
@@ -211,3 +237,19 @@ def test_publishing_someone_elses_post_is_forbidden(client, make_person):
     owner, stranger = make_person(), make_person()
     url = write(client, owner, status="published").headers["Location"]
     assert_problem(client.post(f"{url}/publish", headers=stranger.bearer), 403)
+
+
+def test_page_links_carry_only_known_arguments_on_the_public_origin(client, author, make_post):
+    for _ in range(3):
+        make_post(author)
+    junk = "x" * 6000
+    response = client.get(
+        f"{POSTS}?per_page=1&page=2&status=published&utm={junk}&{junk}=1",
+        headers={"Host": "evil.example"},
+    )
+    assert response.status_code == 200
+    links = response.headers["Link"]
+    # Bounded whatever the query string: nginx's proxy buffer (8 KB) must hold every header.
+    assert len(links) < 1024
+    assert junk not in links and "evil.example" not in links
+    assert "<http://folio.test/api/v1/posts?per_page=1&status=published&page=3>" in links

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
+from folio_common import passwords
 from folio_common.extensions import db
 from folio_common.models import RefreshToken, User, utcnow
-from tests.conftest import csrf_token
+from tests.conftest import AuthActions, csrf_token
+from tests.factories import DEFAULT_PASSWORD
 from tests.unit.auth.helpers import create_user, load_user, redirect_path, submit
 
 
@@ -122,17 +125,23 @@ def test_logout_signs_the_user_out(app: Flask, client: FlaskClient, auth):
     assert redirect_path(client.get("/account/")).startswith("/auth/login")
 
 
-def test_logout_ends_web_sessions_but_keeps_api_tokens(app: Flask, client: FlaskClient, auth):
+def test_logout_ends_this_browser_only(app: Flask, client: FlaskClient, auth):
     user_id = create_user(app, username="ada")
     with app.app_context():
         expires = utcnow() + timedelta(days=1)
         db.session.add(RefreshToken(user_id=user_id, jti_hash="a" * 64, expires_at=expires))
         db.session.commit()
+    other = app.test_client()
+    AuthActions(other).login("ada", remember=True)
     auth.login("ada")
 
     auth.logout()
 
-    assert load_user(app, user_id).session_version == 2
+    # The other browser and the API client stay signed in: that is "log out everywhere".
+    assert other.get("/account/").status_code == 200
+    other.delete_cookie("session", domain="folio.test")
+    assert other.get("/account/").status_code == 200
+    assert load_user(app, user_id).session_version == 1
     with app.app_context():
         token = db.session.execute(db.select(RefreshToken)).scalar_one()
         assert token.revoked_at is None
@@ -193,3 +202,37 @@ def test_an_identifier_with_control_characters_is_refused_politely(client: Flask
 
     assert response.status_code == 200
     assert "Usernames and emails are printable text." in response.get_data(as_text=True)
+
+
+def test_logging_in_upgrades_a_hash_made_with_older_argon2_parameters(
+    app: Flask, client: FlaskClient, auth
+):
+    older = PasswordHasher(time_cost=2, memory_cost=8, parallelism=1)
+    user_id = create_user(app, username="ada")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.password_hash = older.hash(DEFAULT_PASSWORD)
+        db.session.commit()
+    assert passwords.needs_rehash(load_user(app, user_id).password_hash)
+
+    auth.login("ada")
+
+    upgraded = load_user(app, user_id).password_hash
+    assert not passwords.needs_rehash(upgraded)
+    assert passwords.verify_password(upgraded, DEFAULT_PASSWORD)
+
+
+def test_the_request_log_names_the_user_but_not_their_log_in_key(
+    app: Flask, client: FlaskClient, auth, caplog
+):
+    user_id = create_user(app, username="ada")
+    auth.login("ada")
+
+    with caplog.at_level("INFO", logger="folio.request"):
+        client.get("/account/")
+
+    (record,) = [r for r in caplog.records if getattr(r, "path", "") == "/account/"]
+    assert record.user_id == user_id
+    with client.session_transaction() as session:
+        key = session["_user_id"].rsplit(":", 1)[1]
+    assert key and key not in str(record.__dict__)

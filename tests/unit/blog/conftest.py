@@ -13,6 +13,7 @@ from sqlalchemy.orm import scoped_session
 
 from folio_common.extensions import db
 from folio_common.models import User
+from folio_common.services import accounts
 
 # Matches the token in WTForms' hidden_tag() and in hand-written inputs, whatever the order.
 TOKEN_PATTERN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
@@ -38,12 +39,17 @@ def committed(app: Flask) -> Callable[[], AbstractContextManager[scoped_session]
 
 
 @pytest.fixture
-def login_as(client: FlaskClient) -> Callable[[User], None]:
+def login_as(app: Flask, client: FlaskClient) -> Callable[[User], None]:
     """Sign `user` in by writing the session Flask-Login reads, without the login form."""
 
     def login(user: User) -> None:
+        with app.app_context():
+            signed_in = db.session.get(User, user.id)
+            accounts.start_login_session(signed_in)
+            db.session.commit()
+            session_id = signed_in.get_id()
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = session_id
             session["_fresh"] = True
 
     return login

@@ -4,7 +4,7 @@ import pytest
 
 from folio_common.extensions import db
 from folio_common.models import Post, User
-from folio_common.services import comments, follows, posts
+from folio_common.services import comments, content_cache, follows, posts
 from tests.factories import UserFactory
 
 
@@ -126,3 +126,37 @@ def test_every_cached_page_is_cookieless_and_comes_from_the_cache(app, client, a
     assert "Set-Cookie" not in first.headers
     _sneak_in_title_change(app, slug, "Changed behind the cache")
     assert "Changed behind the cache" not in client.get(path).get_data(as_text=True)
+
+
+def test_the_content_version_moves_only_after_the_change_commits(app, author):
+    with app.app_context():
+        before = content_cache.current_version()
+        posts.create_post(db.session.get(User, author), "Pending", "Body.", status="published")
+        db.session.flush()
+        # A reader between flush and commit must still see (and cache under) the old version.
+        assert content_cache.current_version() == before
+        db.session.commit()
+        assert content_cache.current_version() != before
+
+
+def test_a_rolled_back_change_keeps_the_cached_pages(app, author):
+    with app.app_context():
+        before = content_cache.current_version()
+        posts.create_post(db.session.get(User, author), "Abandoned", "Body.", status="published")
+        db.session.rollback()
+        assert content_cache.current_version() == before
+
+
+def test_unknown_query_arguments_share_the_page_cache_entry(app, client, author):
+    slug = _write(app, author, "First words")
+    client.get("/?utm_source=a")
+    _sneak_in_title_change(app, slug, "Rewritten quietly")
+    # Any other query string reads the one entry the first request stored.
+    for query in ("", "?utm_source=b", "?page=1", "?page=abc&x=1"):
+        assert "First words" in client.get(f"/{query}").get_data(as_text=True), query
+
+
+def test_arguments_a_page_reads_are_part_of_its_key(app, client, author):
+    _write(app, author, "Findable words")
+    assert "Findable" in client.get("/search?q=findable").get_data(as_text=True)
+    assert "Findable" not in client.get("/search?q=nothing").get_data(as_text=True)

@@ -86,8 +86,10 @@ def test_progress_is_committed_along_the_way_and_ends_at_100(app_ctx, author, mo
 
     def watching_commit():
         real_commit()
-        seen.append(db.session.get(Export, export.id).progress)
+        seen.append(db.session.get(Export, export_id).progress)
 
+    export_id = export.id
+    monkeypatch.setattr(exports, "BATCH_SIZE", 10)
     monkeypatch.setattr(db.session, "commit", watching_commit)
     assert exports.build_export(export.id) is True
 
@@ -167,3 +169,114 @@ def test_nightly_cleanup_expires_exports(app_ctx, author):
     assert result == {"tokens": 0, "exports": 1}
     db.session.refresh(export)
     assert export.status == ExportStatus.EXPIRED
+
+
+def _entries(export: Export) -> list[str]:
+    with _archive(export) as archive:
+        assert archive.testzip() is None
+        return sorted(archive.namelist())
+
+
+def test_a_build_in_slices_resumes_where_the_last_one_stopped(app_ctx, author, monkeypatch):
+    PostFactory.create_batch(25, author=author)
+    export = Export(user_id=author.id)
+    db.session.add(export)
+    db.session.commit()
+    export_id = export.id
+    queued: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(exports, "BATCH_SIZE", 10)
+    monkeypatch.setattr(exports, "enqueue", lambda name, *args: queued.append((name, args)))
+
+    # A slice with no time left writes one batch, records where it got and queues the next.
+    assert exports.build_export(export_id, slice_seconds=0) is True
+    export = db.session.get(Export, export_id)
+    assert export.status == ExportStatus.RUNNING and export.progress == 40
+    assert queued == [("folio.build_export", (export_id,))]
+    # A worker killed mid-batch leaves bytes past the recorded point; the next slice cuts them.
+    archive, directory, metadata = exports._parts(exports.export_path(export))
+    for part in (archive, directory, metadata):
+        with part.open("ab") as handle:
+            handle.write(b"half-written garbage")
+
+    while exports.build_export(export_id, slice_seconds=0) and len(queued) < 10:
+        db.session.expire_all()
+        if db.session.get(Export, export_id).status == ExportStatus.DONE:
+            break
+
+    export = db.session.get(Export, export_id)
+    assert export.status == ExportStatus.DONE and export.progress == 100
+    names = _entries(export)
+    assert len(names) == 26 and names[0] == "posts.json"
+    with _archive(export) as zipped:
+        metadata_doc = json.loads(zipped.read("posts.json"))
+    assert metadata_doc["count"] == 25 and len(metadata_doc["posts"]) == 25
+    assert not archive.exists() and not directory.exists() and not metadata.exists()
+
+
+def test_a_build_that_keeps_dying_without_progress_is_failed_not_requeued(app_ctx, author):
+    export = Export(user_id=author.id, status=ExportStatus.RUNNING, attempts=exports.MAX_ATTEMPTS)
+    db.session.add(export)
+    db.session.commit()
+
+    assert exports.build_export(export.id) is False
+
+    db.session.refresh(export)
+    assert export.status == ExportStatus.FAILED and "attempts" in export.error
+    # The user can ask again at once.
+    assert exports.start_export(author).status == ExportStatus.PENDING
+
+
+def test_a_stuck_export_is_requeued_then_failed_once_out_of_attempts(app_ctx, author, monkeypatch):
+    queued: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(exports, "enqueue", lambda name, *args: queued.append((name, args)))
+    long_ago = utcnow() - exports.STUCK_AFTER - timedelta(minutes=1)
+    stuck = Export(user_id=author.id, status=ExportStatus.RUNNING, heartbeat_at=long_ago)
+    moving = Export(user_id=author.id, status=ExportStatus.RUNNING, heartbeat_at=utcnow())
+    hopeless = Export(
+        user_id=author.id,
+        status=ExportStatus.PENDING,
+        created_at=long_ago,
+        attempts=exports.MAX_ATTEMPTS,
+    )
+    db.session.add_all([stuck, moving, hopeless])
+    db.session.commit()
+
+    assert exports.recover_stuck_exports() == {"requeued": 1, "failed": 1}
+    db.session.commit()
+
+    assert queued == [("folio.build_export", (stuck.id,))]
+    assert db.session.get(Export, hopeless.id).status == ExportStatus.FAILED
+    assert db.session.get(Export, moving.id).status == ExportStatus.RUNNING
+    # Just requeued: not stuck again until STUCK_AFTER has passed once more.
+    assert exports.recover_stuck_exports() == {"requeued": 0, "failed": 0}
+
+
+def test_a_database_outage_mid_build_keeps_the_progress_for_the_retry(app_ctx, author, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    PostFactory.create_batch(25, author=author)
+    export = Export(user_id=author.id)
+    db.session.add(export)
+    db.session.commit()
+    export_id = export.id
+    monkeypatch.setattr(exports, "BATCH_SIZE", 10)
+    monkeypatch.setattr(exports, "enqueue", lambda *_args: None)
+    assert exports.build_export(export_id, slice_seconds=0) is True
+    real_markdown = exports._markdown_file
+
+    def database_gone(post):
+        raise OperationalError("SELECT", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(exports, "_markdown_file", database_gone)
+    with pytest.raises(OperationalError):
+        exports.build_export(export_id)
+
+    db.session.expire_all()
+    export = db.session.get(Export, export_id)
+    assert export.status == ExportStatus.RUNNING and export.last_post_id > 0
+    monkeypatch.setattr(exports, "_markdown_file", real_markdown)
+    assert exports.build_export(export_id) is True
+    db.session.expire_all()
+    export = db.session.get(Export, export_id)
+    assert export.status == ExportStatus.DONE
+    assert len(_entries(export)) == 26

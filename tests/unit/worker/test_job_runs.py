@@ -116,3 +116,42 @@ def test_recent_runs_put_failures_first(app_ctx):
     assert {run.task_id for run in runs} == {"id-1", "id-2", "id-3"}
     retrying = next(run for run in runs if run.task_id == "id-3")
     assert retrying.finished_at is None and retrying.task == "folio.c"
+
+
+def test_a_failure_the_job_log_cannot_take_now_is_recorded_once_the_database_answers(
+    app_ctx, like_a_worker, monkeypatch
+):
+    def broken(export_id: int) -> bool:
+        raise ValueError("the archive could not be written")
+
+    monkeypatch.setattr("folio_common.services.exports.build_export", broken)
+    real_record = jobs.record
+    deferred: list[tuple[str, tuple[object, ...]]] = []
+
+    def database_away(action: str, **fields: object):
+        if action == "finish":
+            raise ConnectionError("database away")
+        return real_record(action, **fields)
+
+    def send_task(name: str, args: tuple[object, ...] = (), **_options: object) -> None:
+        deferred.append((name, args))
+
+    monkeypatch.setattr(jobs, "record", database_away)
+    monkeypatch.setattr(like_a_worker.celery, "send_task", send_task)
+
+    result = like_a_worker.celery.tasks["folio.build_export"].delay(42)
+
+    assert result.failed()
+    ((name, (action, fields)),) = deferred
+    assert name == "folio.record_job_run" and action == "finish"
+    assert fields["state"] == "failed" and "could not be written" in fields["error"]
+    (run,) = _runs()
+    assert run.state == JobState.STARTED  # the final state is still to come
+
+    # The database is back: the deferred record task writes the failure on the jobs page.
+    monkeypatch.setattr(jobs, "record", real_record)
+    like_a_worker.celery.tasks["folio.record_job_run"].delay(action, fields)
+
+    (run,) = _runs()
+    assert run.state == JobState.FAILED and run.task == "folio.build_export"
+    assert run.error == "ValueError: the archive could not be written"

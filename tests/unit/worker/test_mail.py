@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
+import socket
 
 import pytest
+from celery import signals
 
-from folio_common.mail import send_mail
+from folio_common.mail import delivery_problem, send_mail
 
 
 def test_console_backend_logs_the_whole_mail(app_ctx, outbox):
@@ -51,6 +54,12 @@ class FakeSMTP:
     def send_message(self, message) -> None:
         self.calls.append("send")
         self.messages.append(message)
+
+    def noop(self) -> None:
+        self.calls.append("noop")
+
+    def close(self) -> None:
+        self.calls.append("close")
 
 
 @pytest.fixture
@@ -111,3 +120,40 @@ def test_smtp_backend_with_ssl_connects_over_tls_from_the_start(app, fake_smtp, 
 
     assert used == ["ssl"]
     assert "starttls" not in fake_smtp[0].calls
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_smtp_server_is_a_delivery_problem(app):
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port())
+    with app.app_context():
+        problem = delivery_problem(timeout=2)
+    assert problem and "cannot be used" in problem and "MAIL_SERVER" in problem
+
+
+def test_a_reachable_smtp_server_is_no_problem(app, fake_smtp):
+    app.config.update(MAIL_BACKEND="smtp", MAIL_USERNAME="folio", MAIL_PASSWORD="pw")
+    with app.app_context():
+        assert delivery_problem() is None
+    assert fake_smtp[0].calls == ["login folio:pw", "noop", "quit"]
+
+
+def test_console_mail_in_production_is_a_delivery_problem(app):
+    app.config.update(MAIL_BACKEND="console", FOLIO_ENV="production")
+    with app.app_context():
+        assert "never delivered" in delivery_problem()
+
+
+def test_the_worker_warns_at_start_when_mail_cannot_be_delivered(app, worker, caplog):
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port())
+
+    class Consumer:  # what Celery passes as the sender: the consumer, with .app
+        app = worker.celery
+
+    with caplog.at_level(logging.WARNING, logger="folio.worker"):
+        signals.worker_ready.send(sender=Consumer())
+    assert any("mail cannot be delivered" in r.getMessage() for r in caplog.records)

@@ -9,6 +9,7 @@ from folio_common.models import AccountToken, Post, PostStatus, TokenPurpose, ut
 from folio_common.queue import celery_app
 from folio_common.services import accounts
 from folio_worker.extension import BEAT_SCHEDULE
+from folio_worker.retry import MAX_RETRIES, RETRY_BACKOFF_MAX, retry_budget_seconds
 from tests.factories import PostFactory, UserFactory
 
 
@@ -85,6 +86,19 @@ def test_every_task_the_services_enqueue_is_registered(app):
         "folio.publish_scheduled_posts",
         "folio.build_export",
         "folio.cleanup_expired",
+        "folio.recover_stuck_exports",
+        "folio.record_job_run",
     ):
-        assert tasks[name].max_retries == 5, name
+        assert tasks[name].max_retries == MAX_RETRIES, name
         assert OSError in tasks[name].autoretry_for, name
+
+
+def test_retries_outlast_a_five_minute_outage_and_fit_the_visibility_timeout(app):
+    celery_conf = app.extensions["celery"].conf
+    visibility = celery_conf.broker_transport_options["visibility_timeout"]
+
+    assert retry_budget_seconds() >= 5 * 60
+    # A retry waits for its countdown on a worker, then runs: both inside the visibility
+    # timeout, or the broker hands the message to a second worker meanwhile.
+    assert RETRY_BACKOFF_MAX + celery_conf.task_time_limit < visibility
+    assert visibility <= 120  # a dead worker's tasks come back within two minutes

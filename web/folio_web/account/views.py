@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from folio_common.extensions import db
@@ -15,6 +15,7 @@ from folio_web.account import bp
 from folio_web.account.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, ProfileForm
 from folio_web.auth.forms import attach_error
 from folio_web.auth.views import link_invalid
+from folio_web.security import log_in
 from folio_web.throttling import (
     note_login_failure,
     throttle_login_failures,
@@ -58,7 +59,7 @@ def resend_confirmation() -> ResponseReturnValue:
 def _sign_in_again(user: User) -> None:
     """After the session version moved on, keep this browser signed in with the new one."""
     remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    login_user(user, remember=remember_cookie in request.cookies)
+    log_in(user, remember=remember_cookie in request.cookies)
 
 
 @bp.post("/sessions/end")

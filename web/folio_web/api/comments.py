@@ -40,12 +40,7 @@ comment_schema = CommentSchema()
 def list_comments(args: dict[str, Any], post_id: int) -> Response:
     """The post's comments, oldest first."""
     post = visible_post(post_id, optional_api_user())
-    return paginated(
-        comment_service.comments_for(post),
-        comment_schema,
-        page=args["page"],
-        per_page=args["per_page"],
-    )
+    return paginated(comment_service.comments_for(post), comment_schema, args)
 
 
 @blp.route("", methods=["POST"])

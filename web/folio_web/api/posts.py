@@ -16,9 +16,11 @@ from folio_common.services import posts as post_service
 from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
 from folio_web.api.problems import fail
 from folio_web.api.responses import (
+    capped_count,
     check_if_match,
     get_or_404,
     json_response,
+    page_response,
     paginated,
     requires_json,
 )
@@ -40,6 +42,14 @@ _ORDER = {
     "oldest": (Post.published_at.asc().nulls_last(), Post.created_at.asc(), Post.id.asc()),
     "title": (Post.title.asc(), Post.id.asc()),
 }
+# Published posts all have a publication time: these orders walk ix_posts_published_newest.
+_PUBLISHED_ORDER = {
+    **_ORDER,
+    "newest": (Post.published_at.desc(), Post.id.desc()),
+    "oldest": (Post.published_at.asc(), Post.id.asc()),
+}
+# A list counts its matches up to this many: a full count costs a scan of every match.
+COUNT_CAP = 1000
 
 
 # Everything a post's JSON shows, in the same query as the post.
@@ -73,12 +83,13 @@ def _post_error(exc: post_service.PostError) -> NoReturn:
     fail(409 if isinstance(exc, post_service.SlugTaken) else 422, str(exc), field=exc.field)
 
 
-def _list_query(args: dict[str, Any], viewer: User | None) -> Select[tuple[Post]]:
+def _list_query(args: dict[str, Any], viewer: User | None, sort: str) -> Select[tuple[Post]]:
     status = args["status"]
     if status == PostStatus.PUBLISHED:
         query = post_service.published_posts(
             tag=args.get("tag"), author=args.get("author"), q=args.get("q")
         )
+        return query.order_by(None).order_by(*_PUBLISHED_ORDER[sort])
     else:
         if viewer is None:
             abort(401, description="Sign in to list your unpublished posts.")
@@ -89,7 +100,7 @@ def _list_query(args: dict[str, Any], viewer: User | None) -> Select[tuple[Post]
             query = query.where(Post.tags.any(Tag.slug == args["tag"]))
         if args.get("q"):
             query = post_service.apply_search(query, args["q"])
-    return query.order_by(None).order_by(*_ORDER[args["sort"]])
+    return query.order_by(None).order_by(*_ORDER[sort])
 
 
 @blp.route("", methods=["GET"])
@@ -100,10 +111,49 @@ def _list_query(args: dict[str, Any], viewer: User | None) -> Select[tuple[Post]
 def list_posts(args: dict[str, Any]) -> Response:
     """Published posts (filter by tag slug, author username, search words), or your own drafts.
 
-    `status=draft` or `status=scheduled` lists the caller's own unpublished posts.
+    `status=draft` or `status=scheduled` lists the caller's own unpublished posts. Newest first,
+    pages follow `meta.older` (`before=`) and `meta.newer` (`after=`); `page=` still works.
+    With `q` the best matches come first (title above tags above text, among the newest 500).
+    `total` counts up to 1,000 matches; `total_capped` says there are more.
     """
-    query = _list_query(args, optional_api_user())
-    return paginated(query, post_schema, page=args["page"], per_page=args["per_page"])
+    page, per_page, q = args["page"], args["per_page"], args.get("q")
+    published = args["status"] == PostStatus.PUBLISHED
+    sort = args.get("sort") or ("relevance" if q else "newest")
+    if published and q and sort == "relevance":
+        results = post_service.search_posts(
+            q,
+            page=page,
+            per_page=per_page,
+            tag=args.get("tag"),
+            author=args.get("author"),
+            snippets=False,
+        )
+        return page_response(
+            [hit.post for hit in results.hits],
+            post_schema,
+            args,
+            total=results.total,
+            capped=results.capped,
+        )
+    sort = "newest" if sort == "relevance" else sort
+    query = _list_query(args, optional_api_user(), sort)
+    if not published:
+        return paginated(query, post_schema, args)
+    total, capped = capped_count(query.with_only_columns(Post.id), COUNT_CAP)
+    if sort != "newest":
+        items = db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).scalars()
+        return page_response(list(items), post_schema, args, total=total, capped=capped)
+    window = post_service.newest_first_window(
+        query, per_page=per_page, before=args.get("before"), after=args.get("after"), page=page
+    )
+    return page_response(
+        window.items,
+        post_schema,
+        args,
+        total=total,
+        capped=capped,
+        cursors=(window.older, window.newer),
+    )
 
 
 @blp.route("", methods=["POST"])

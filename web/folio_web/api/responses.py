@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, request
 from marshmallow import Schema
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 
 from folio_common.extensions import db
+from folio_common.links import external_url
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -27,8 +29,12 @@ def _serialise(payload: Any) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _digest(serialised: str) -> str:
+    return hashlib.sha256(serialised.encode()).hexdigest()[:32]
+
+
 def etag_of(payload: Any) -> str:
-    return hashlib.sha256(_serialise(payload).encode()).hexdigest()[:32]
+    return _digest(_serialise(payload))
 
 
 def json_response(
@@ -39,13 +45,13 @@ def json_response(
     etag: bool = True,
 ) -> Response:
     """JSON with a strong ETag of the representation; If-None-Match on GET gives 304."""
-    response = current_app.response_class(
-        _serialise(payload), status=status, mimetype="application/json"
-    )
+    body = _serialise(payload)
+    response = current_app.response_class(body, status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     if etag:
-        response.set_etag(etag_of(payload))
+        # The ETag hashes the body just serialised, rather than serialising the payload again.
+        response.set_etag(_digest(body))
         if request.method in ("GET", "HEAD") and status == 200:
             response = response.make_conditional(request)
     return response
@@ -57,41 +63,85 @@ def check_if_match(current: Any) -> None:
         abort(412, description="The resource has changed since you fetched it; fetch it again.")
 
 
-def _page_url(page: int) -> str:
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return f"{request.base_url}?{urlencode(args, doseq=True)}"
-
-
-def _page_response(
-    items: Sequence[Any], schema: Schema, *, page: int, per_page: int, total: int
-) -> Response:
-    pages = max(1, math.ceil(total / per_page))
-    payload = {
-        "data": schema.dump(items, many=True),
-        "meta": {"page": page, "per_page": per_page, "total": total, "pages": pages},
+def _page_url(args: Mapping[str, Any], page: int | None = None, **cursor: int) -> str:
+    """This list's URL on the public origin with `page` or a cursor, and only the arguments the
+    endpoint parsed (validated and bounded): unknown ones are dropped, so no query string can
+    make the Link header outgrow a proxy's buffer."""
+    known: dict[str, Any] = {
+        name: value.value if isinstance(value, Enum) else value
+        for name, value in args.items()
+        if name in request.args and name not in ("page", "before", "after")
     }
-    links = [f'<{_page_url(1)}>; rel="first"', f'<{_page_url(pages)}>; rel="last"']
-    if page > 1:
-        links.append(f'<{_page_url(min(page - 1, pages))}>; rel="prev"')
-    if page < pages:
-        links.append(f'<{_page_url(page + 1)}>; rel="next"')
+    if page is not None:
+        known["page"] = page
+    known.update(cursor)
+    return f"{external_url(request.path)}?{urlencode(known)}"
+
+
+def page_response(
+    items: Sequence[Any],
+    schema: Schema,
+    args: Mapping[str, Any],
+    *,
+    total: int,
+    capped: bool = False,
+    cursors: tuple[int | None, int | None] | None = None,
+) -> Response:
+    """A page of a list as {data, meta} with RFC 8288 Link headers; `args` are the parsed query
+    arguments (page, per_page and any filters).
+
+    A count may stop at a cap (`capped`): then `last` is left out. With cursors, next and prev
+    follow them (`before=`, `after=`) instead of page numbers.
+    """
+    page, per_page = args["page"], args["per_page"]
+    pages = max(1, math.ceil(total / per_page))
+    meta: dict[str, Any] = {
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": pages,
+        "total_capped": capped,
+    }
+    links = [f'<{_page_url(args, 1)}>; rel="first"']
+    if not capped:
+        links.append(f'<{_page_url(args, pages)}>; rel="last"')
+    if cursors is not None:
+        older, newer = cursors
+        meta.update(older=older, newer=newer)
+        if newer is not None:
+            links.append(f'<{_page_url(args, after=newer)}>; rel="prev"')
+        if older is not None:
+            links.append(f'<{_page_url(args, before=older)}>; rel="next"')
+    else:
+        if page > 1:
+            links.append(f'<{_page_url(args, min(page - 1, pages))}>; rel="prev"')
+        if page < pages or (capped and len(items) == per_page):
+            links.append(f'<{_page_url(args, page + 1)}>; rel="next"')
+    payload = {"data": schema.dump(items, many=True), "meta": meta}
     return json_response(payload, headers={"Link": ", ".join(links)})
 
 
-def paginated(query: Select[Any], schema: Schema, *, page: int, per_page: int) -> Response:
-    """One page of a query as {data, meta} with RFC 8288 Link headers."""
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
-    return _page_response(
-        list(result.items), schema, page=page, per_page=per_page, total=result.total or 0
-    )
+def capped_count(query: Select[Any], cap: int) -> tuple[int, bool]:
+    """How many rows `query` has, counting no further than `cap`; and whether it stopped there.
+
+    The query keeps its order, so the count walks the list's own index and stops at the cap.
+    """
+    limited = query.limit(cap + 1).subquery()
+    found = db.session.execute(select(func.count()).select_from(limited)).scalar_one()
+    return min(found, cap), found > cap
 
 
-def paginated_list(items: Sequence[Any], schema: Schema, *, page: int, per_page: int) -> Response:
-    start = (page - 1) * per_page
-    return _page_response(
-        items[start : start + per_page], schema, page=page, per_page=per_page, total=len(items)
+def paginated(query: Select[Any], schema: Schema, args: Mapping[str, Any]) -> Response:
+    """One page of a query, counted in full (for lists that stay small)."""
+    result = db.paginate(
+        query, page=args["page"], per_page=args["per_page"], error_out=False, count=True
     )
+    return page_response(list(result.items), schema, args, total=result.total or 0)
+
+
+def paginated_list(items: Sequence[Any], schema: Schema, args: Mapping[str, Any]) -> Response:
+    start = (args["page"] - 1) * args["per_page"]
+    return page_response(items[start : start + args["per_page"]], schema, args, total=len(items))
 
 
 def get_or_404(

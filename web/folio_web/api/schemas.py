@@ -8,19 +8,38 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from folio_common.models import ExportStatus, PostStatus, Role
+from folio_common.services.posts import MAX_TAGS, SLUG_PATTERN, TAG_PATTERN
 
 MAX_PER_PAGE = 100
 # Far beyond any real listing, and small enough that the OFFSET stays a valid SQL integer.
 MAX_PAGE = 100_000
 
 
+# What Text documents (JSON Schema patterns match anywhere, so these are anchored). White space
+# is spelled out as Python's str.isspace() has it, since \s differs between regex dialects.
+WHITE_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NOT_BLANK_PATTERN = rf"^[^\x00]*[^\x00{WHITE_SPACE}][^\x00]*$"
+
+
 class Text(fields.String):
-    """A string the database can store: no NUL characters and no lone surrogates."""
+    """A string the database can store: no NUL characters and no lone surrogates.
+
+    With `not_blank`, it must also hold something besides white space (the services trim it).
+    The OpenAPI document says both, so generated requests and the server agree.
+    """
+
+    def __init__(self, *, not_blank: bool = False, **kwargs: Any) -> None:
+        self.not_blank = not_blank
+        metadata = {"pattern": NOT_BLANK_PATTERN if not_blank else NO_NUL_PATTERN}
+        super().__init__(metadata={**metadata, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in text:
             raise ValidationError("Must not contain NUL characters.")
+        if self.not_blank and not text.strip():
+            raise ValidationError("Must not be blank.")
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
@@ -73,6 +92,18 @@ class PageMetaSchema(Schema):
     pages = fields.Integer(required=True)
 
 
+class PostPageMetaSchema(PageMetaSchema):
+    total_capped = fields.Boolean(
+        metadata={"description": "true when there are more matches than total counts"}
+    )
+    older = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as before= for the next older page"}
+    )
+    newer = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as after= for the next newer page"}
+    )
+
+
 # --- authentication -------------------------------------------------------------------------------
 
 
@@ -117,8 +148,18 @@ class MeSchema(ProfileSchema):
 
 # --- posts -------------------------------------------------------------------------------------
 
-SORTS = ("newest", "oldest", "title")
-SLUG_FIELD = {"validate": validate.Length(min=1, max=200)}
+SORTS = ("newest", "oldest", "title", "relevance")
+SLUG_FIELD: dict[str, Any] = {
+    "validate": validate.Length(min=1, max=200),
+    "metadata": {
+        "pattern": SLUG_PATTERN,
+        "description": "Lower-case letters and digits in groups joined by '-'",
+    },
+}
+TAG_FIELD: dict[str, Any] = {
+    "validate": [validate.Length(min=1, max=40), validate.Regexp(TAG_PATTERN)],
+    "metadata": {"description": "An ASCII letter or digit, then those, spaces and . + # _ -"},
+}
 
 
 class TagNameSchema(Schema):
@@ -143,7 +184,7 @@ class PostSchema(Schema):
 
 class PostPageSchema(Schema):
     data = fields.List(fields.Nested(PostSchema), required=True)
-    meta = fields.Nested(PageMetaSchema, required=True)
+    meta = fields.Nested(PostPageMetaSchema, required=True)
 
 
 class PostListQuerySchema(PageQuerySchema):
@@ -156,21 +197,32 @@ class PostListQuerySchema(PageQuerySchema):
         load_default=PostStatus.PUBLISHED,
         metadata={"description": "draft or scheduled list your own unpublished posts"},
     )
-    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "newest (the default), or relevance (the default with q)"},
+    )
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Post id from meta.older: the next older page (newest sort)"},
+    )
+    after = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Post id from meta.newer: the next newer page (newest sort)"},
+    )
 
 
 class PostWriteSchema(Schema):
-    title = Text(validate=validate.Length(min=1, max=200))
-    body = Text(validate=validate.Length(min=1))
-    tags = fields.List(Text(validate=validate.Length(min=1, max=40)))
+    title = Text(not_blank=True, validate=validate.Length(min=1, max=200))
+    body = Text(not_blank=True, validate=validate.Length(min=1))
+    tags = fields.List(fields.String(**TAG_FIELD), validate=validate.Length(max=MAX_TAGS))
     slug = Text(**SLUG_FIELD)
     status = fields.Enum(PostStatus, by_value=True)
     publish_at = Moment(allow_none=True, metadata={"description": "For status scheduled"})
 
 
 class PostCreateSchema(PostWriteSchema):
-    title = Text(required=True, validate=validate.Length(min=1, max=200))
-    body = Text(required=True, validate=validate.Length(min=1))
+    title = Text(not_blank=True, required=True, validate=validate.Length(min=1, max=200))
+    body = Text(not_blank=True, required=True, validate=validate.Length(min=1))
 
 
 class PublishSchema(Schema):
@@ -197,7 +249,7 @@ class CommentPageSchema(Schema):
 
 
 class CommentCreateSchema(Schema):
-    body = Text(required=True, validate=validate.Length(min=1, max=5000))
+    body = Text(not_blank=True, required=True, validate=validate.Length(min=1, max=5000))
 
 
 class TagSchema(Schema):

@@ -22,7 +22,7 @@ blp = Blueprint("api-tags", __name__, url_prefix="/api/v1/tags", description="Ta
 def list_tags(args: dict[str, Any]) -> Response:
     """Tags in use, most used first."""
     tags = [
-        {"name": tag.name, "slug": tag.slug, "posts": count}
-        for tag, count in post_service.tags_with_counts()
+        {"name": tag.name, "slug": tag.slug, "posts": tag.posts}
+        for tag in post_service.tags_with_counts()
     ]
-    return paginated_list(tags, TagSchema(), page=args["page"], per_page=args["per_page"])
+    return paginated_list(tags, TagSchema(), args)

@@ -80,9 +80,13 @@ def _follow_target(username: str) -> tuple[User, User]:
 @blp.route("/users/<string:username>/follow", methods=["PUT"])
 @jwt_required()
 @blp.response(204)
+@blp.alt_response(422, description="You cannot follow yourself, or this user does not write")
 @blp.doc(security=BEARER_AUTH)
 def follow(username: str) -> Response:
-    """Follow an author (again is fine): their new posts are mailed to you."""
+    """Follow an author (again is fine): their new posts are mailed to you.
+
+    Following yourself, or someone whose role does not write posts, is refused with 422.
+    """
     user, author = _follow_target(username)
     try:
         follows.follow(user, author)

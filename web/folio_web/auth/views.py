@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from folio_common.extensions import db
@@ -18,7 +18,7 @@ from folio_web.auth.forms import (
     ResetRequestForm,
     attach_error,
 )
-from folio_web.security import safe_next
+from folio_web.security import log_in, safe_next
 from folio_web.throttling import (
     form_value,
     note_login_failure,
@@ -47,7 +47,9 @@ def register() -> ResponseReturnValue:
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.username.data, form.email.data, form.password.data)
+            # None when the address has an account: its owner gets a mail, and the visitor the
+            # same answer as a new one, so the form tells no one which addresses are taken.
+            accounts.sign_up(form.username.data, form.email.data, form.password.data)
             db.session.commit()
         except AccountError as exc:
             db.session.rollback()
@@ -57,13 +59,12 @@ def register() -> ResponseReturnValue:
             db.session.rollback()
             form.form_errors.append("That username or email address was just taken.")
         else:
-            login_user(user)
             flash(
-                "Welcome to Folio! Please check your email: we have sent you a link "
-                "that confirms your address. Until then you can read but not write or comment.",
+                f"Almost there: we have sent a mail to {form.email.data}. Follow its link to "
+                "confirm your address, then log in here.",
                 "success",
             )
-            return redirect(url_for("account.index"))
+            return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
 
 
@@ -99,7 +100,7 @@ def login() -> ResponseReturnValue:
         elif not user.active:
             form.form_errors.append(INACTIVE_ACCOUNT)
         else:
-            login_user(user, remember=bool(form.remember.data))
+            log_in(user, remember=bool(form.remember.data))
             return redirect(safe_next())
     return render_template("auth/login.html", form=form)
 
@@ -107,8 +108,9 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        # A new session version makes this session, and any copy of its cookie, worthless.
-        accounts.end_web_sessions(current_user._get_current_object())
+        # Ends this browser's log-in, so a copy of its cookies is worthless; other browsers and
+        # API tokens stay signed in ("log out everywhere" on the account page ends those).
+        accounts.end_login_session(current_user._get_current_object())
         db.session.commit()
     logout_user()
     flash("You are logged out.", "info")

@@ -1,4 +1,4 @@
-"""Atom 1.0 feeds of the latest published posts, for the whole site and per tag.
+"""Atom 1.0 feeds of the latest published posts: the whole site, each tag, each author.
 
 Built with ElementTree rather than a template, so titles and HTML bodies are always escaped
 and the document is always well-formed.
@@ -6,15 +6,18 @@ and the document is always well-formed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from urllib.parse import urlsplit
+from functools import wraps
+from typing import ParamSpec
 from xml.etree import ElementTree as ET
 
-from flask import Response, abort, url_for
+from flask import Response, abort, request
 from sqlalchemy import Select
 
 from folio_common.extensions import db
+from folio_common.links import public_host, public_url_for
 from folio_common.models import Post, utcnow
 from folio_common.services import posts
 from folio_web.blog import bp
@@ -23,14 +26,16 @@ from folio_web.page_cache import cached_page
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 20
 
+P = ParamSpec("P")
+
 
 def _timestamp(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
-def _entry_id(post: Post, host: str) -> str:
-    # A tag URI stays the same when the site moves or the post's slug changes.
-    return f"tag:{host},{post.created_at:%Y-%m-%d}:post-{post.id}"
+def _entry_id(post: Post) -> str:
+    # A tag URI on the configured host: the same for every reader, and when the slug changes.
+    return f"tag:{public_host()},{post.created_at:%Y-%m-%d}:post-{post.id}"
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -41,7 +46,6 @@ def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 
 def build_feed(title: str, self_url: str, site_url: str, entries: Sequence[Post]) -> bytes:
-    host = urlsplit(site_url).hostname or "localhost"
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
     _add(feed, "id", self_url)
     _add(feed, "title", title)
@@ -52,22 +56,22 @@ def build_feed(title: str, self_url: str, site_url: str, entries: Sequence[Post]
     _add(feed, "generator", "Folio")
     for post in entries:
         entry = _add(feed, "entry")
-        _add(entry, "id", _entry_id(post, host))
+        _add(entry, "id", _entry_id(post))
         _add(entry, "title", post.title)
-        post_url = url_for("blog.post", slug=post.slug, _external=True)
+        post_url = public_url_for("blog.post", slug=post.slug)
         _add(entry, "link", rel="alternate", type="text/html", href=post_url)
         _add(entry, "published", _timestamp(post.published_at or post.created_at))
         _add(entry, "updated", _timestamp(post.updated_at))
         author = _add(entry, "author")
         _add(author, "name", post.author.name)
-        _add(author, "uri", url_for("blog.author", username=post.author.username, _external=True))
+        _add(author, "uri", public_url_for("blog.author", username=post.author.username))
         for tag in post.tags:
             _add(
                 entry,
                 "category",
                 term=tag.slug,
                 label=tag.name,
-                scheme=url_for("blog.tags", _external=True),
+                scheme=public_url_for("blog.tags"),
             )
         if post.summary:
             _add(entry, "summary", post.summary, type="text")
@@ -79,29 +83,69 @@ def _feed_response(
     title: str, self_url: str, site_url: str, query: Select[tuple[Post]]
 ) -> Response:
     entries = db.session.execute(query.limit(FEED_SIZE)).scalars().all()
-    return Response(build_feed(title, self_url, site_url, entries), mimetype="application/atom+xml")
+    body = build_feed(title, self_url, site_url, entries)
+    response = Response(body, mimetype="application/atom+xml")
+    # Validators travel with the cached copy; `conditional` answers 304 from them.
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    latest = max((post.updated_at for post in entries), default=None)
+    if latest is not None:
+        response.last_modified = latest.replace(microsecond=0)
+    return response
+
+
+def conditional(view: Callable[P, Response]) -> Callable[P, Response]:
+    """304 Not Modified when the reader's If-None-Match / If-Modified-Since still hold.
+
+    Outside the page cache, so a cached feed is compared with each reader's validators.
+    """
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        response = view(*args, **kwargs)
+        if response.status_code == 200:
+            response = response.make_conditional(request)
+        return response
+
+    return wrapper
 
 
 @bp.get("/feed.atom")
-@cached_page
+@conditional
+@cached_page()
 def feed() -> Response:
     return _feed_response(
         "Folio",
-        url_for("blog.feed", _external=True),
-        url_for("blog.index", _external=True),
+        public_url_for("blog.feed"),
+        public_url_for("blog.index"),
         posts.published_posts(),
     )
 
 
 @bp.get("/tags/<slug>/feed.atom")
-@cached_page
+@conditional
+@cached_page()
 def tag_feed(slug: str) -> Response:
     tag = posts.get_tag(slug)
     if tag is None:
         abort(404)
     return _feed_response(
         f"Folio · {tag.name}",
-        url_for("blog.tag_feed", slug=tag.slug, _external=True),
-        url_for("blog.tag", slug=tag.slug, _external=True),
+        public_url_for("blog.tag_feed", slug=tag.slug),
+        public_url_for("blog.tag", slug=tag.slug),
         posts.published_posts(tag=tag.slug),
+    )
+
+
+@bp.get("/authors/<username>/feed.atom")
+@conditional
+@cached_page()
+def author_feed(username: str) -> Response:
+    author = posts.find_author(username)
+    if author is None:
+        abort(404)
+    return _feed_response(
+        f"Folio · {author.name}",
+        public_url_for("blog.author_feed", username=author.username),
+        public_url_for("blog.author", username=author.username),
+        posts.published_posts(author=author.username),
     )

@@ -12,7 +12,6 @@ from functools import partial
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy import Select
 
@@ -24,9 +23,12 @@ from folio_common.services.follows import FollowError
 from folio_common.services.posts import PostError
 from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
-from folio_web.blog.paging import page_number
+from folio_web.blog.paging import cursor, page_number, search_query
 from folio_web.page_cache import cached_page
 from folio_web.security import is_safe_next, permission_required
+
+# An author sees this many of their latest drafts and scheduled posts above their posts.
+UNPUBLISHED_SHOWN = 50
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -43,13 +45,14 @@ def _me() -> User:
     return user
 
 
-def _paginate(query: Select[tuple[Post]]) -> Pagination:
-    return db.paginate(
+def _window(query: Select[tuple[Post]]) -> posts.PostWindow:
+    """A newest-first page: `?before=`/`?after=` cursors, or an old-style `?page=` link."""
+    return posts.newest_first_window(
         query,
-        page=page_number(),
         per_page=current_app.config["POSTS_PER_PAGE"],
-        error_out=False,
-        count=True,
+        before=cursor("before"),
+        after=cursor("after"),
+        page=page_number(),
     )
 
 
@@ -120,9 +123,9 @@ def _status_message(post: Post) -> str:
 
 
 @bp.get("/")
-@cached_page
+@cached_page(args=("page", "before", "after"))
 def index() -> ResponseReturnValue:
-    return render_template("blog/index.html", page=_paginate(posts.published_posts()))
+    return render_template("blog/index.html", page=_window(posts.published_posts()))
 
 
 def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
@@ -146,46 +149,56 @@ def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
 
 
 @bp.get("/posts/<slug>")
-@cached_page
+@cached_page()
 def post(slug: str) -> ResponseReturnValue:
     return _render_post(_visible_post_or_404(slug))
 
 
 @bp.get("/tags")
-@cached_page
+@cached_page()
 def tags() -> ResponseReturnValue:
     return render_template("blog/tags.html", tags=posts.tags_with_counts())
 
 
 @bp.get("/tags/<slug>")
-@cached_page
+@cached_page(args=("page", "before", "after"))
 def tag(slug: str) -> ResponseReturnValue:
     found = posts.get_tag(slug)
     if found is None:
         abort(404)
-    page = _paginate(posts.published_posts(tag=found.slug))
+    page = _window(posts.with_tag(posts.published_posts(), found.id))
     return render_template("blog/tag.html", tag=found, page=page)
 
 
 @bp.get("/authors/<username>")
-@cached_page
+@cached_page(args=("page", "before", "after"))
 def author(username: str) -> ResponseReturnValue:
     found = _author_or_404(username)
     viewer = _viewer()
     # Authors see their own drafts and scheduled posts here; so do admins, as on the post page.
     own = viewer is not None and (viewer.id == found.id or viewer.is_admin)
-    page = _paginate(posts.posts_by_author(found, include_unpublished=own))
+    page = _window(posts.published_by(found))
+    unpublished = posts.unpublished_posts(found, UNPUBLISHED_SHOWN) if own else []
     return render_template(
-        "blog/author.html", author=found, page=page, own=own, follow=_follow_state(found)
+        "blog/author.html",
+        author=found,
+        page=page,
+        unpublished=unpublished,
+        own=own,
+        follow=_follow_state(found),
     )
 
 
 @bp.get("/search")
-@cached_page
+@cached_page(args=("q", "page"))
 def search() -> ResponseReturnValue:
-    q = " ".join(request.args.get("q", "").split())
-    page = _paginate(posts.published_posts(q=q)) if q else None
-    return render_template("blog/search.html", q=q, page=page)
+    q = search_query()
+    results = (
+        posts.search_posts(q, page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"])
+        if q
+        else None
+    )
+    return render_template("blog/search.html", q=q, page=results)
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -18,6 +18,11 @@ def send_password_reset_email(self: Task, user_id: int) -> bool:
     return emails.send_password_reset_email(user_id)
 
 
+@shared_task(name="folio.send_account_exists_email", **RETRY_OPTIONS)
+def send_account_exists_email(self: Task, user_id: int) -> bool:
+    return emails.send_account_exists_email(user_id)
+
+
 @shared_task(name="folio.send_email_change_email", **RETRY_OPTIONS)
 def send_email_change_email(self: Task, user_id: int, new_email: str) -> bool:
     return emails.send_email_change_email(user_id, new_email)

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Chaos suite: start a throwaway stack (compose.yaml + the e2e overlay with its mail sink), then
+# break it the way an operator or a bad day would (kill -9, stop, restart) while users work,
+# and count what was lost. Prints a table of sent / done / lost / duplicated / 5xx per scenario
+# and fails if anything was lost or any 5xx was not a branded page or problem+json.
+#   scripts/chaos.sh [scenario ...]      (default: CHAOS_SCENARIOS, else the CI subset)
+#   scripts/chaos.sh all                 (every scenario; about 25 minutes)
+# CHAOS_PROJECT names the compose project (default folio-chaos-<pid>); CHAOS_KEEP=1 keeps it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[chaos] %s\n' "$*" >&2; }
+. scripts/lib.sh
+
+docker_answers || { log "no Docker engine answers; the chaos suite needs one"; exit 1; }
+
+workdir="$(mktemp -d)"
+project="${CHAOS_PROJECT:-folio-chaos-$$}"
+throwaway_env "$workdir" chaos > "$workdir/chaos.env"
+cat >> "$workdir/chaos.env" <<ENV
+# Every simulated user comes from 127.0.0.1: throttles would count them as one.
+RATELIMIT_ENABLED=false
+AUTH_RATE_LIMIT=6000r/m
+AUTH_RATE_BURST=2000
+ENV
+
+set -a; . "$workdir/chaos.env"; set +a
+compose=(docker compose -p "$project" --env-file "$workdir/chaos.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
+
+cleanup() {
+    local status=$?
+    if [ "$status" -ne 0 ]; then
+        "${compose[@]}" ps -a >&2 || true
+        "${compose[@]}" logs --no-color --tail 40 >&2 || true
+    fi
+    if [ "${CHAOS_KEEP:-0}" = 1 ]; then
+        log "kept $project (env file $workdir/chaos.env)"
+        exit "$status"
+    fi
+    log "removing the stack"
+    "${compose[@]}" down -v --remove-orphans --timeout 20 >/dev/null 2>&1 || true
+    rm -rf "$workdir"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "building images"
+"${compose[@]}" build --quiet
+log "starting $project on 127.0.0.1:$http_port (https $https_port)"
+started=$(date +%s)
+"${compose[@]}" up -d --wait --wait-timeout 180 --quiet-pull
+log "healthy after $(( $(date +%s) - started ))s"
+
+export CHAOS_BASE_URL="https://127.0.0.1:$https_port"
+export CHAOS_MAIL_API="http://127.0.0.1:$mail_port"
+export CHAOS_CA_FILE="$workdir/tls/cert.pem"
+export CHAOS_COMPOSE="${compose[*]}"
+"${UV:-uv}" run --frozen python -m tests.chaos.run "$@"

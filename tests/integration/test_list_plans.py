@@ -1,0 +1,127 @@
+"""Every reading list walks an index at 100,000 posts: no sequential scan on posts or post_tags.
+
+The module grows a database of its own (migrated with `flask migrate`, filled by the scale
+benchmark's SQL generator: 100,000 posts, 10,000 users, 1,000 tags), requests each page and API
+list through the test client, records every statement it sends, and asks Postgres for each
+statement's plan with the same parameters. A list that would sort or count every match shows
+up as a sequential scan here long before a real site feels it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from sqlalchemy import event
+
+from bench.scale import dataset
+from folio_common.config import Settings
+from folio_common.extensions import db
+from folio_web import create_app
+from tests.integration.support import (
+    create_database,
+    drop_database,
+    libpq_url,
+    run_flask_migrate,
+)
+
+pytestmark = pytest.mark.integration
+
+POSTS = 100_000
+SCANNED = {"posts", "post_tags"}
+POPULAR, RARE = dataset.word(0), dataset.word(900)
+COMMON_WORD, RARE_WORD = dataset.word(3), dataset.word(4000)
+MIDDLE = POSTS // 2
+
+LISTS = {
+    "home": "/",
+    "index, an older page": f"/?before={MIDDLE}",
+    "index, an old-style page number": "/?page=300",
+    "popular tag": f"/tags/{POPULAR}",
+    "popular tag, an older page": f"/tags/{POPULAR}?before={MIDDLE}",
+    "rare tag": f"/tags/{RARE}",
+    "author": "/authors/user10",
+    "search, common word": f"/search?q={COMMON_WORD}",
+    "search, rare word": f"/search?q={RARE_WORD}",
+    "search, no match": "/search?q=zzqxjv",
+    "search, a prefix": "/search?q=kal",
+    "post page": f"/posts/post-{POSTS}",
+    "feed": "/feed.atom",
+    "tag feed": f"/tags/{POPULAR}/feed.atom",
+    "API list": "/api/v1/posts",
+    "API list, an older page": f"/api/v1/posts?before={MIDDLE}",
+    "API list, tag filter": f"/api/v1/posts?tag={POPULAR}",
+    "API list, search": f"/api/v1/posts?q={COMMON_WORD}",
+    "API list, author": "/api/v1/posts?author=user10",
+}
+
+
+@pytest.fixture(scope="module")
+def big_app(
+    maintenance_url: str, integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    name = create_database(maintenance_url, prefix="folio_test_plans")
+    url = libpq_url(maintenance_url, name)
+    try:
+        migrated = run_flask_migrate({"FOLIO_ENV": "test", "DATABASE_URL": url})
+        assert migrated.returncode == 0, migrated.stderr
+        with psycopg.connect(url, autocommit=True) as connection:
+            for statement in dataset.growth_sql(POSTS):
+                connection.execute(statement)
+            connection.execute("VACUUM ANALYZE")
+        env = {**integration_env, "DATABASE_URL": url, "PAGE_CACHE_ENABLED": "false"}
+        instance = Path(tmp_path_factory.mktemp("plans"))
+        yield create_app(Settings.from_env(env, instance_path=str(instance)))
+    finally:
+        drop_database(maintenance_url, name)
+
+
+def _scans(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    yield plan["Node Type"], plan.get("Relation Name", "")
+    for child in plan.get("Plans", ()):
+        yield from _scans(child)
+
+
+@pytest.mark.parametrize("path", LISTS.values(), ids=LISTS.keys())
+def test_each_list_walks_an_index(big_app: Flask, path: str) -> None:
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    with big_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = big_app.test_client().get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert sent
+
+    with big_app.app_context():
+        cursor = db.session.connection().connection.cursor()
+        for statement, parameters in sent:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
+            plan = cursor.fetchone()[0][0]["Plan"]
+            seq = [rel for node, rel in _scans(plan) if node == "Seq Scan" and rel in SCANNED]
+            assert not seq, f"{path} scans {seq} sequentially:\n{statement}"
+
+
+def test_pages_follow_the_index_to_the_oldest_posts(big_app: Flask) -> None:
+    """An older page right after a newer one: the cursor picks up where the page ended."""
+    client = big_app.test_client()
+    first = client.get("/api/v1/posts?per_page=5").get_json()
+    older = client.get(f"/api/v1/posts?per_page=5&before={first['meta']['older']}").get_json()
+
+    assert first["meta"]["total_capped"] is True
+    assert [p["id"] for p in first["data"]] == sorted(
+        (p["id"] for p in first["data"]), reverse=True
+    )
+    assert older["data"][0]["id"] < first["data"][-1]["id"]
+    assert older["meta"]["newer"] == older["data"][0]["id"]
