@@ -14,7 +14,8 @@ from tests.rollout.support import nginx_errors, upstream_counts, wait_for
 from tests.swarm.conftest import STACK, docker, task_containers
 
 TAG_B = os.environ.get("SWARM_TAG_B", "")
-# A cookie makes nginx skip its micro-cache: every request reaches a web replica.
+# A cookie makes nginx skip its micro-cache: every request reaches a web replica. HTTPS, as
+# readers come: with a certificate configured nginx redirects plain HTTP there.
 LOAD = {"paths": ["/", "/healthz", "/tags"], "headers": {"Cookie": "swarm=1"}}
 
 
@@ -31,9 +32,10 @@ def web_addresses() -> set[str]:
 def test_all_three_web_replicas_answer() -> None:
     addresses = web_addresses()
     assert len(addresses) == 3
-    with SteadyLoad(8080, **LOAD, rate=30, max_seconds=4) as load:
+    with SteadyLoad(8443, **LOAD, https=True, rate=30, max_seconds=4) as load:
         load.wait()
     assert load.result.failed == 0, load.result.summary()
+    assert set(load.result.statuses) == {"200"}, load.result.summary()
 
     def every_replica_served() -> bool:
         served = upstream_counts(docker("service", "logs", "--raw", f"{STACK}_nginx"))
@@ -58,7 +60,7 @@ def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
     old = set(task_containers("web"))
     # The worker is updated alongside; the load is on web, whose update is awaited.
     worker = update("worker", "worker", wait=False)
-    with SteadyLoad(8080, **LOAD, rate=40, max_seconds=400) as load:
+    with SteadyLoad(8443, **LOAD, https=True, rate=40, max_seconds=400) as load:
         web = update("web", "web", wait=True)
         output = web.communicate(timeout=400)[0]
     print(load.result.summary())
@@ -73,5 +75,6 @@ def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
     wait_for(lambda: len(task_containers("web")) == 3, timeout=60, what="old web tasks to stop")
     assert not set(task_containers("web")) & old
     assert load.result.sent > 200
+    assert set(load.result.statuses) == {"200"}, load.result.summary()  # the app answered
     errors = nginx_errors(docker("service", "logs", "--raw", f"{STACK}_nginx"))
     assert load.result.failed == 0, f"{load.result.summary()}\n{errors}"
