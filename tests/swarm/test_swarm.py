@@ -75,6 +75,6 @@ def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
     wait_for(lambda: len(task_containers("web")) == 3, timeout=60, what="old web tasks to stop")
     assert not set(task_containers("web")) & old
     assert load.result.sent > 200
-    assert set(load.result.statuses) == {"200"}, load.result.summary()  # the app answered
     errors = nginx_errors(docker("service", "logs", "--raw", f"{STACK}_nginx"))
     assert load.result.failed == 0, f"{load.result.summary()}\n{errors}"
+    assert set(load.result.statuses) == {"200"}, load.result.summary()  # the app answered
