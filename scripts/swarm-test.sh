@@ -114,11 +114,18 @@ else:
     sys.exit("no free 10.x.0.0/16 for the swarm")
 ')"
 if ! docker network inspect docker_gwbridge >/dev/null 2>&1; then
-    docker network create --subnet "$(free_subnet)" \
-        --opt com.docker.network.bridge.name=docker_gwbridge \
-        --opt com.docker.network.bridge.enable_icc=false \
-        --opt com.docker.network.bridge.enable_ip_masquerade=true docker_gwbridge >/dev/null
-    made_gwbridge=1
+    # Another stack may take the subnet between choosing and creating: choose again.
+    for _ in 1 2 3; do
+        if docker network create --subnet "$(free_subnet)" \
+            --opt com.docker.network.bridge.name=docker_gwbridge \
+            --opt com.docker.network.bridge.enable_icc=false \
+            --opt com.docker.network.bridge.enable_ip_masquerade=true docker_gwbridge >/dev/null; then
+            made_gwbridge=1
+            break
+        fi
+        sleep 2
+    done
+    [ "$made_gwbridge" = 1 ] || { log "could not create docker_gwbridge"; exit 1; }
 fi
 log "docker swarm init (127.0.0.1, networks from $address_pool)"
 joined=1

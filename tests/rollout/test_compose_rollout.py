@@ -87,6 +87,7 @@ def test_a_deploy_under_steady_load_drops_no_request() -> None:
     assert load.result.sent > 200
     errors = nginx_errors(compose("logs", "--no-log-prefix", "nginx"))
     assert load.result.failed == 0, f"{load.result.summary()}\n{errors}"
+    assert set(load.result.statuses) == {"200"}, load.result.summary()  # the app answered
 
 
 def test_a_rollback_under_steady_load_returns_to_the_previous_tag() -> None:
@@ -99,3 +100,4 @@ def test_a_rollback_under_steady_load_returns_to_the_previous_tag() -> None:
     assert load.result.sent > 200
     errors = nginx_errors(compose("logs", "--no-log-prefix", "nginx"))
     assert load.result.failed == 0, f"{load.result.summary()}\n{errors}"
+    assert set(load.result.statuses) == {"200"}, load.result.summary()  # the app answered

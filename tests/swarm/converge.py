@@ -38,11 +38,40 @@ def migration_finished() -> bool:
     return any(line.startswith("Complete") for line in states.splitlines())
 
 
+def healthy_containers(service: str) -> int:
+    ids = subprocess.run(  # noqa: S603
+        ["docker", "ps", "-q", "--filter", f"label=com.docker.swarm.service.name={STACK}_{service}",  # noqa: S607
+         "--filter", "health=healthy"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    return len(ids)
+
+
 def main() -> int:
     deadline = time.monotonic() + float(os.environ.get("SWARM_WAIT", "300"))
+    # dockerd hands each health change to Swarm as an event, and drops events a busy subscriber
+    # has not taken within 100 ms: on a saturated host a task can stay "starting" with its
+    # container long healthy. Such a service is restarted once.
+    stuck_since: dict[str, float] = {}
+    kicked: set[str] = set()
     while True:
         found = replicas()
         waiting = {n: c for n, c in found.items() if n not in ONE_SHOT and c[0] != c[1]}
+        for name, (_, wanted) in waiting.items():
+            if name in kicked or healthy_containers(name) < wanted:
+                stuck_since.pop(name, None)
+                continue
+            since = stuck_since.setdefault(name, time.monotonic())
+            if time.monotonic() - since > 30:
+                print(
+                    f"{name}: healthy but still starting for Swarm; restarting it", file=sys.stderr
+                )
+                subprocess.run(  # noqa: S603
+                    ["docker", "service", "update", "--force", "--detach", "--quiet",  # noqa: S607
+                     f"{STACK}_{name}"],
+                    check=True, capture_output=True,
+                )  # fmt: skip
+                kicked.add(name)
         if found and not waiting and migration_finished():
             print(f"converged: {found}", file=sys.stderr)
             return 0
