@@ -117,11 +117,22 @@ def grow(stack: bench.Stack, posts: int) -> dict[str, Any]:
 
 
 def create_admin(stack: bench.Stack, password: str) -> None:
-    stack.compose(
-        "exec", "-T", "-e", f"FOLIO_ADMIN_PASSWORD={password}", "web",
-        "flask", "--app", "folio_web.wsgi", "create-admin",
-        "--username", ADMIN, "--email", "benchadmin@bench.example",
-    )  # fmt: skip
+    for attempt in range(1, 7):
+        made = stack.compose(
+            "exec", "-T", "-e", f"FOLIO_ADMIN_PASSWORD={password}", "web",
+            "flask", "--app", "folio_web.wsgi", "create-admin",
+            "--username", ADMIN, "--email", "benchadmin@bench.example", check=False,
+        )  # fmt: skip
+        if made.returncode == 0:
+            return
+        # Docker's embedded DNS on this shared host has been seen to forget a stack's service
+        # names for a while ("failed to resolve host 'db'"); restarting web re-registers it.
+        log(f"create-admin attempt {attempt} failed: {made.stderr.strip()[-300:]}")
+        if attempt % 2 == 0:
+            stack.compose("restart", "web", check=False)
+            stack.compose("up", "-d", "--wait", "--wait-timeout", "120", "web", check=False)
+        time.sleep(5)
+    raise SystemExit("could not create the benchmark's admin")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
