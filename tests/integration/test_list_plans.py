@@ -73,9 +73,14 @@ def big_app(
             for statement in dataset.growth_sql(POSTS):
                 connection.execute(statement)
             connection.execute("VACUUM ANALYZE")
-        env = {**integration_env, "DATABASE_URL": url, "PAGE_CACHE_ENABLED": "false"}
+        env = {**integration_env, "DATABASE_URL": url, "PAGE_CACHE": "false"}
         instance = Path(tmp_path_factory.mktemp("plans"))
-        yield create_app(Settings.from_env(env, instance_path=str(instance)))
+        app = create_app(Settings.from_env(env, instance_path=str(instance)))
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        app.extensions["celery"].close()
     finally:
         drop_database(maintenance_url, name)
 
@@ -105,12 +110,13 @@ def test_each_list_walks_an_index(big_app: Flask, path: str) -> None:
     assert sent
 
     with big_app.app_context():
-        cursor = db.session.connection().connection.cursor()
-        for statement, parameters in sent:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
-            plan = cursor.fetchone()[0][0]["Plan"]
-            seq = [rel for node, rel in _scans(plan) if node == "Seq Scan" and rel in SCANNED]
-            assert not seq, f"{path} scans {seq} sequentially:\n{statement}"
+        with db.session.connection().connection.cursor() as cursor:
+            for statement, parameters in sent:
+                cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
+                plan = cursor.fetchone()[0][0]["Plan"]
+                seq = [rel for node, rel in _scans(plan) if node == "Seq Scan" and rel in SCANNED]
+                assert not seq, f"{path} scans {seq} sequentially:\n{statement}"
+        db.session.remove()
 
 
 def test_pages_follow_the_index_to_the_oldest_posts(big_app: Flask) -> None:
