@@ -557,14 +557,60 @@ def main() -> None:
                               check=False)  # fmt: skip
 
 
-def rewrite(json_path: Path) -> None:
+def stage_markdown(report: dict[str, Any], note: str) -> str:
+    """A report for a run that measured its first size only (`note` says why it stopped)."""
+    m = report["machine"]
+    stage = report["stages"][0]
+    grown = report["growth"][0]
+    lines = [
+        f"# Folio at scale {report['date']} at {report['revision']}: {stage['posts']:,} posts only",
+        "",
+        note,
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu_model']}), {m['memory_gib']} GiB RAM, Docker "
+        f"{m['docker']}, {report['wrk']}. Load average (1/5/15 min) at start "
+        f"{m['load_average_at_start']}, before this measurement {stage['load_average_before']}, "
+        f"after it {stage['load_average_after']}.",
+        "",
+        f"Stack start {report['start_seconds']} s; growth to {grown['posts']:,} posts "
+        f"{grown['seconds']} s; measurement {stage['seconds']} s. Method as in `make bench-scale`"
+        " (signed-in admin past both caches, bearer token for the API, wrk at 1 and 16 "
+        f"connections, {WARMUP_S} s warm-up then {DURATION_S} s each).",
+        "",
+        "| Case | Path | p50 / p99 @1 (ms) | req/s @1 | p50 / p99 @16 (ms) | req/s @16 | failed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for case in stage["cases"].values():
+        if "error" in case:
+            lines.append(f"| {case['label']} | `{case['path']}` | failed: {case['error'][:80]} |")
+            continue
+        one, many = case["1"], case["16"]
+        lines.append(
+            f"| {case['label']} | `{case['path']}` | {one['p50_ms']:.1f} / {one['p99_ms']:.1f} "
+            f"| {one['rps']:.0f} | {many['p50_ms']:.1f} / {many['p99_ms']:.1f} | {many['rps']:.0f} "
+            f"| {one['failed'] + many['failed']} |"
+        )
+    during = stage["healthz_under_slow_load"]
+    lines += [
+        "",
+        f"/healthz through nginx while 16 connections load {during['slow_case']}: p50 "
+        f"{during['p50_ms']:.1f} ms, p99 {during['p99_ms']:.1f} ms, {during['failed']} failed.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def rewrite(json_path: Path, note: str = "") -> None:
     """The Markdown report again from a run's JSON (after a change to the report's layout)."""
     report = json.loads(json_path.read_text())
-    json_path.with_suffix(".md").write_text(markdown(report, evaluate(*report["stages"])))
+    if len(report["stages"]) < 2:
+        text = stage_markdown(report, note or "The run stopped before its second size.")
+    else:
+        text = markdown(report, evaluate(*report["stages"]))
+    json_path.with_suffix(".md").write_text(text)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--report":
-        rewrite(Path(sys.argv[2]))
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--report":
+        rewrite(Path(sys.argv[2]), *sys.argv[3:])
     else:
         main()
