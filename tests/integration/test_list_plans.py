@@ -73,9 +73,14 @@ def big_app(
             for statement in dataset.growth_sql(POSTS):
                 connection.execute(statement)
             connection.execute("VACUUM ANALYZE")
-        env = {**integration_env, "DATABASE_URL": url, "PAGE_CACHE_ENABLED": "false"}
+        env = {**integration_env, "DATABASE_URL": url, "PAGE_CACHE": "false"}
         instance = Path(tmp_path_factory.mktemp("plans"))
-        yield create_app(Settings.from_env(env, instance_path=str(instance)))
+        app = create_app(Settings.from_env(env, instance_path=str(instance)))
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        app.extensions["celery"].close()
     finally:
         drop_database(maintenance_url, name)
 
@@ -88,6 +93,18 @@ def _scans(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 @pytest.mark.parametrize("path", LISTS.values(), ids=LISTS.keys())
 def test_each_list_walks_an_index(big_app: Flask, path: str) -> None:
+    _assert_no_sequential_scan(big_app, big_app.test_client(), path)
+
+
+def test_an_authors_own_page_finds_their_drafts_by_index(big_app: Flask) -> None:
+    """The author sees drafts above their posts: thousands published, a few unpublished."""
+    client = big_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{dataset.USER_BASE + 10}:1"
+    _assert_no_sequential_scan(big_app, client, "/authors/user10")
+
+
+def _assert_no_sequential_scan(big_app: Flask, client: Any, path: str) -> None:
     sent: list[tuple[str, Any]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
@@ -98,19 +115,20 @@ def test_each_list_walks_an_index(big_app: Flask, path: str) -> None:
         engine = db.engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        response = big_app.test_client().get(path)
+        response = client.get(path)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200
     assert sent
 
     with big_app.app_context():
-        cursor = db.session.connection().connection.cursor()
-        for statement, parameters in sent:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
-            plan = cursor.fetchone()[0][0]["Plan"]
-            seq = [rel for node, rel in _scans(plan) if node == "Seq Scan" and rel in SCANNED]
-            assert not seq, f"{path} scans {seq} sequentially:\n{statement}"
+        with db.session.connection().connection.cursor() as cursor:
+            for statement, parameters in sent:
+                cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
+                plan = cursor.fetchone()[0][0]["Plan"]
+                seq = [rel for node, rel in _scans(plan) if node == "Seq Scan" and rel in SCANNED]
+                assert not seq, f"{path} scans {seq} sequentially:\n{statement}"
+        db.session.remove()
 
 
 def test_pages_follow_the_index_to_the_oldest_posts(big_app: Flask) -> None:

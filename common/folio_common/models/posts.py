@@ -43,6 +43,7 @@ EXPRESSION_INDEXES = frozenset(
         "ix_posts_search_vector",
         "ix_posts_published_newest",
         "ix_posts_author_published_newest",
+        "ix_posts_author_unpublished",
         "ix_users_newest",
         "uq_users_username_lower",
     }
@@ -126,6 +127,16 @@ Index(
     Post.id.desc(),
     postgresql_where=PUBLISHED,
     sqlite_where=PUBLISHED,
+)
+
+# An author's own drafts and scheduled posts (a few per author, among thousands published).
+Index(
+    "ix_posts_author_unpublished",
+    Post.author_id,
+    Post.created_at.desc(),
+    Post.id.desc(),
+    postgresql_where=text("status <> 'published'"),
+    sqlite_where=text("status <> 'published'"),
 )
 
 

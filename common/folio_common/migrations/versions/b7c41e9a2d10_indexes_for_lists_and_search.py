@@ -87,6 +87,14 @@ def upgrade():
         if_not_exists=True,
     )
     op.create_index(
+        "ix_posts_author_unpublished",
+        "posts",
+        ["author_id", sa.text("created_at DESC"), sa.text("id DESC")],
+        postgresql_where=sa.text("status <> 'published'"),
+        sqlite_where=sa.text("status <> 'published'"),
+        if_not_exists=True,
+    )
+    op.create_index(
         "ix_users_newest",
         "users",
         [sa.text("created_at DESC"), sa.text("id DESC")],
@@ -125,6 +133,7 @@ def downgrade():
             postgresql_using="gin",
         )
     op.drop_index("ix_users_newest", table_name="users")
+    op.drop_index("ix_posts_author_unpublished", table_name="posts")
     op.drop_index("ix_posts_author_published_newest", table_name="posts")
     op.drop_index("ix_posts_published_newest", table_name="posts")
     with op.batch_alter_table("posts", schema=None) as batch_op:
