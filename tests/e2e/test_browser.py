@@ -64,13 +64,7 @@ def test_an_author_logs_in_and_publishes_from_the_browser(
     browser.find_element(By.NAME, "identifier").send_keys(confirmed_account.username)
     browser.find_element(By.NAME, "password").send_keys(confirmed_account.password)
     browser.find_element(By.NAME, "password").submit()
-    try:
-        wait.until(lambda d: "/auth/login" not in d.current_url)
-    except Exception:
-        print("DEBUG URL", browser.current_url)
-        print("DEBUG PAGE", browser.page_source[:6000])
-        print("DEBUG LOG", browser.get_log("browser") if hasattr(browser, "get_log") else None)
-        raise
+    wait.until(lambda d: "/auth/login" not in d.current_url)
 
     browser.get(f"{BASE_URL}/write")
     browser.find_element(By.NAME, "title").send_keys(title)
