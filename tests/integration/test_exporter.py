@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 from prometheus_client import CollectorRegistry
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from folio_worker.exporter import PostgresCollector, QueueCollector, RedisCollector
 
@@ -53,6 +53,30 @@ def test_postgres_basics(database_url: str) -> None:
         assert registry.get_sample_value("folio_postgres_connections") >= 1
         assert registry.get_sample_value("folio_postgres_max_connections") > 0
         assert registry.get_sample_value("folio_postgres_database_size_bytes") > 0
+        assert registry.get_sample_value("folio_outbox_unsent") >= 0
+        assert registry.get_sample_value("folio_outbox_oldest_unsent_seconds") >= 0
+    finally:
+        engine.dispose()
+
+
+def test_the_outbox_backlog_counts_unsent_tasks_and_their_age(database_url: str) -> None:
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    registry = registry_with(PostgresCollector(engine))
+    insert = text(
+        "INSERT INTO task_outbox (task_name, args, headers, created_at, next_attempt_at, attempts)"
+        " VALUES ('folio.exporter_test', '[]', '{}', now() - interval '10 minutes', now(), 0)"
+        " RETURNING id"
+    )
+    try:
+        before = registry.get_sample_value("folio_outbox_unsent")
+        with engine.begin() as connection:
+            row_id = connection.execute(insert).scalar_one()
+        try:
+            assert registry.get_sample_value("folio_outbox_unsent") == before + 1
+            assert registry.get_sample_value("folio_outbox_oldest_unsent_seconds") >= 600
+        finally:
+            with engine.begin() as connection:
+                connection.execute(text("DELETE FROM task_outbox WHERE id = :id"), {"id": row_id})
     finally:
         engine.dispose()
 

@@ -118,6 +118,14 @@ class PostgresCollector(Collector):
                         "FROM pg_stat_database WHERE datname = current_database()"
                     )
                 ).one()
+                # Tasks committed but not yet handed to the broker (the outbox relay's backlog).
+                unsent, oldest = connection.execute(
+                    text(
+                        "SELECT count(*), "
+                        "coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+                        "FROM task_outbox WHERE sent_at IS NULL"
+                    )
+                ).one()
         except Exception as error:  # any driver error means the same: down for this scrape
             log.warning("postgres unreachable: %s", error)
             yield _gauge("folio_postgres_up", "1 when Postgres answered this scrape", 0)
@@ -130,6 +138,10 @@ class PostgresCollector(Collector):
         yield _gauge("folio_postgres_commits", "Transactions committed (counter)", commits)
         yield _gauge("folio_postgres_rollbacks", "Transactions rolled back (counter)", rollbacks)
         yield _gauge("folio_postgres_deadlocks", "Deadlocks detected (counter)", deadlocks)
+        yield _gauge("folio_outbox_unsent", "Tasks committed, not yet sent to the broker", unsent)
+        yield _gauge(
+            "folio_outbox_oldest_unsent_seconds", "Age of the oldest task not yet sent", oldest
+        )
 
 
 class NginxCollector(Collector):
