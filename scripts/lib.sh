@@ -8,7 +8,19 @@ docker_answers() {
 
 # A free TCP port on 127.0.0.1.
 free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    free_ports 1
+}
+
+# N distinct free TCP ports on 127.0.0.1, on one line: held open together while chosen, since
+# one port taken and released at a time can come back from the next call.
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+sockets = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in sockets))
+PY
 }
 
 # A /24 for the stack's edge network that no Docker network on this host uses yet.
@@ -57,7 +69,7 @@ throwaway_env() {
         -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
         -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
     chmod 0644 "$dir/tls/key.pem"  # read by nginx's unprivileged user; a throwaway key
-    http_port="$(free_port)"; https_port="$(free_port)"; mail_port="$(free_port)"
+    read -r http_port https_port mail_port < <(free_ports 3)
     cat <<ENV
 SECRET_KEY=$(new_secret 48)
 POSTGRES_PASSWORD=$(new_secret 24)

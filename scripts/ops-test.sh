@@ -26,8 +26,9 @@ if [ -n "${OPS_OVERLAY:-}" ]; then
     # The overlay's own ports and the test CA's files.
     mkdir -p "$workdir/acme"
     {
-        echo "OPS_PROMETHEUS_PORT=$(free_port)"
-        echo "OPS_PEBBLE_PORT=$(free_port)"
+        read -r prometheus_port pebble_port < <(free_ports 2)
+        echo "OPS_PROMETHEUS_PORT=$prometheus_port"
+        echo "OPS_PEBBLE_PORT=$pebble_port"
         echo "OPS_ACME_DIR=$workdir/acme"
     } >> "$workdir/ops.env"
     # pebble's own HTTPS (its ACME API) needs a certificate; certbot trusts this throwaway CA.

@@ -11,7 +11,7 @@ log() { printf '[up-test] %s\n' "$*" >&2; }
 work="$(mktemp -d)"
 # UP_TEST_PROJECT names the compose project, e.g. per concurrent checkout.
 export COMPOSE_PROJECT_NAME="${UP_TEST_PROJECT:-folio-uptest-$$}"
-HTTP_PORT="$(free_port)"; MAILPIT_PORT="$(free_port)"; EDGE_SUBNET="$(free_subnet)"
+read -r HTTP_PORT MAILPIT_PORT < <(free_ports 2); EDGE_SUBNET="$(free_subnet)"
 export HTTP_PORT MAILPIT_PORT EDGE_SUBNET
 git clone -q --no-hardlinks . "$work/folio"
 

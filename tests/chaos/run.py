@@ -214,8 +214,11 @@ class User(requests.Session):
         }
 
         def accepted(response: requests.Response) -> bool:
-            # "Taken" answers a resend whose first try was saved but timed out on the way back.
-            return response.url.endswith("/account/") or "That username is taken." in response.text
+            # Registration sends everyone to the login page with a "check your mail" message;
+            # "taken" answers a resend whose first try was saved but timed out on the way back.
+            return (
+                response.url.endswith("/auth/login") and "we have sent a mail" in response.text
+            ) or "That username is taken." in response.text
 
         return self.submit("/auth/register", data, until=until, accepted=accepted) is not None
 

@@ -150,3 +150,15 @@ def test_publishing_succeeds_while_the_cache_is_away_and_pages_refresh_after(app
     broken.up()
     # The bump missed during the outage happens once the cache answers again.
     assert content_cache.current_version() not in (before, content_cache.UNAVAILABLE)
+
+
+def test_the_tag_list_is_counted_afresh_while_the_cache_is_away(app_ctx, monkeypatch):
+    author = UserFactory()
+    db.session.commit()
+    posts.create_post(author, "Tagged in an outage", "Body.", tags="outage", status="published")
+    db.session.commit()
+    BrokenCache(monkeypatch)
+
+    counts = posts.tags_with_counts()
+
+    assert [(tag.slug, tag.posts) for tag in counts] == [("outage", 1)]

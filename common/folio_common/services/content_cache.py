@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from redis.exceptions import RedisError
 from sqlalchemy import event
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from folio_common.extensions import cache, db
 
 log = logging.getLogger("folio.cache")
+T = TypeVar("T")
 
 VERSION_KEY = "content-version"
 _CHANGED_KEY = "folio.content_changed"
@@ -48,6 +51,28 @@ def current_version() -> str:
         log.warning("page cache unavailable", extra={"error": str(exc)})
         return UNAVAILABLE
     return str(version)
+
+
+def remembered(name: str, compute: Callable[[], T], timeout: int) -> T:
+    """`compute()`, kept under the current content version; computed afresh while the cache is
+    away, so a Redis outage costs time, never the answer."""
+    version = current_version()
+    if version == UNAVAILABLE:
+        return compute()
+    key = f"{name}:{version}"
+    try:
+        cached = cache.get(key)
+    except (RedisError, OSError) as exc:
+        log.warning("page cache unavailable", extra={"error": str(exc)})
+        return compute()
+    if cached is not None:
+        return cached
+    value = compute()
+    try:
+        cache.set(key, value, timeout=timeout)
+    except (RedisError, OSError) as exc:
+        log.warning("page cache unavailable", extra={"error": str(exc)})
+    return value
 
 
 def invalidate() -> None:

@@ -12,7 +12,7 @@ from slugify import slugify
 from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
-from folio_common.extensions import cache, db
+from folio_common.extensions import db
 from folio_common.markdown import plain_summary, render_markdown
 from folio_common.models import Post, PostStatus, Tag, User, post_tags, utcnow
 from folio_common.models.posts import SEARCH_CONFIG
@@ -90,19 +90,19 @@ def tags_with_counts() -> list[TagCount]:
     Counting joins every tagged post (two million rows at a million posts, about a second), so
     the result is kept in the cache under the content version: computed once per change.
     """
-    key = f"tag-counts:{content_cache.current_version()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return [TagCount(*row) for row in cached]
     count = func.count(Post.id)
-    rows = db.session.execute(
+    query = (
         select(Tag.name, Tag.slug, count)
         .join(post_tags, post_tags.c.tag_id == Tag.id)
         .join(Post, (Post.id == post_tags.c.post_id) & (Post.status == PostStatus.PUBLISHED))
         .group_by(Tag.id)
         .order_by(count.desc(), Tag.name)
-    ).all()
-    cache.set(key, [tuple(row) for row in rows], timeout=TAG_COUNTS_SECONDS)
+    )
+    rows = content_cache.remembered(
+        "tag-counts",
+        lambda: [tuple(row) for row in db.session.execute(query)],
+        timeout=TAG_COUNTS_SECONDS,
+    )
     return [TagCount(*row) for row in rows]
 
 
