@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from folio_common.app import create_minimal_app
-from folio_common.metrics import serve
+from folio_common.metrics import reset_multiprocess_dir, serve
 
 log = logging.getLogger("folio.exporter")
 
@@ -286,6 +286,8 @@ def collectors() -> list[Collector]:
 
 
 def main() -> None:
+    # The exporter shares the worker's settings, multiprocess folder included: make it exist.
+    reset_multiprocess_dir()
     port = int(os.environ.get("METRICS_PORT") or 9102)
     serve(port, collectors())
     log.info("exporter serving metrics on port %s", port)
