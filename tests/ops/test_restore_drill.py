@@ -122,7 +122,11 @@ def test_a_backup_restored_into_an_empty_stack_holds_every_row_and_file(tmp_path
     assert (tmp_path / name / "manifest.json").is_file()
 
     compose("down", "-v", "--timeout", "30")
-    compose("up", "-d", "--wait", "--wait-timeout", "180")
+    # As `make up` starts a stack: the migration's exit is waited for on its own (scripts/up.sh).
+    started = subprocess.run(
+        ["scripts/up.sh", "180", *COMPOSE], cwd=ROOT, capture_output=True, text=True, timeout=400
+    )
+    assert started.returncode == 0, f"the fresh stack did not start:\n{started.stderr}"
     assert table_digests()["posts"][0] == 0, "the fresh stack is not empty"
 
     dry_run = make("restore", f"BACKUP_DIR={tmp_path}", f"BACKUP={name}")
