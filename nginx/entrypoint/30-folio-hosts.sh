@@ -1,6 +1,6 @@
 #!/bin/sh
-# Writes the one host name nginx answers for: SERVER_NAME without its port. A request naming any
-# other Host gets 421: the app builds links from SERVER_NAME, and a forged Host must not reach
+# Writes the host names nginx answers for: SERVER_NAME without its port, and ACME_DOMAIN when
+# set. A request naming any other Host gets 421: the app builds links from SERVER_NAME, and a forged Host must not reach
 # it, its logs or its caches at all.
 set -eu
 out="${NGINX_ENVSUBST_OUTPUT_DIR:-/etc/nginx/conf.d}/folio-hosts.conf"
@@ -15,10 +15,16 @@ case "$name" in
     *) host="$name" ;;
 esac
 host="$(printf '%s' "$host" | tr 'A-Z' 'a-z')"
+# ACME_DOMAIN too, when it names another host: the certificate is issued for it, and the CA
+# fetches its HTTP-01 challenge by that name.
+acme="$(printf '%s' "${ACME_DOMAIN:-}" | tr 'A-Z' 'a-z')"
 {
-    echo "# From SERVER_NAME=$name at start."
+    echo "# From SERVER_NAME=$name (and ACME_DOMAIN=${ACME_DOMAIN:-}) at start."
     echo "map \$host \$folio_known_host {"
     echo "    \"$host\" 1;"
+    if [ -n "$acme" ] && [ "$acme" != "$host" ]; then
+        echo "    \"$acme\" 1;"
+    fi
     echo "    default 0;"
     echo "}"
 } > "$out"
