@@ -1,7 +1,7 @@
 #!/bin/sh
 # Writes the host names nginx answers for: SERVER_NAME without its port, and ACME_DOMAIN when
-# set. A request naming any other Host gets 421: the app builds links from SERVER_NAME, and a forged Host must not reach
-# it, its logs or its caches at all.
+# set. A request naming any other Host gets 421: the app builds links from SERVER_NAME, and a
+# forged Host must not reach it, its logs or its caches at all.
 set -eu
 out="${NGINX_ENVSUBST_OUTPUT_DIR:-/etc/nginx/conf.d}/folio-hosts.conf"
 name="${SERVER_NAME:-}"
