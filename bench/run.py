@@ -225,10 +225,11 @@ def compose_ps(stack: Stack) -> list[dict[str, Any]]:
 def cold_start(stack: Stack) -> dict[str, Any]:
     """From built images and no volumes to every service healthy, per service too."""
     stack.compose("--profile", "baseline", "down", "-v", "--remove-orphans", check=False)
-    log("cold start: up --wait from nothing")
+    log("cold start: up and wait from nothing")
     started = time.monotonic()
     up = subprocess.Popen(  # noqa: S603
-        [*stack.command, "up", "-d", "--wait", "--wait-timeout", "180"],
+        # As make up: the migration's exit is waited for on its own (scripts/lib.sh up_and_wait).
+        [str(ROOT / "scripts" / "up.sh"), "180", *stack.command],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
