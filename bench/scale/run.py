@@ -121,7 +121,9 @@ def grow(stack: bench.Stack, posts: int) -> dict[str, Any]:
         log(f"content version bump attempt {attempt} failed: {bumped.stderr.strip()[-300:]}")
         if attempt % 2 == 0:
             stack.compose("restart", "web", check=False)
-            stack.compose("up", "-d", "--wait", "--no-deps", "web", check=False)
+            stack.compose(
+                "up", "-d", "--wait", "--wait-timeout", "120", "--no-deps", "web", check=False
+            )
         time.sleep(5)
     raise SystemExit("could not bump the content version after growing")
 
@@ -140,7 +142,9 @@ def create_admin(stack: bench.Stack, password: str) -> None:
         log(f"create-admin attempt {attempt} failed: {made.stderr.strip()[-300:]}")
         if attempt % 2 == 0:
             stack.compose("restart", "web", check=False)
-            stack.compose("up", "-d", "--wait", "--no-deps", "web", check=False)
+            stack.compose(
+                "up", "-d", "--wait", "--wait-timeout", "120", "--no-deps", "web", check=False
+            )
         time.sleep(5)
     raise SystemExit("could not create the benchmark's admin")
 
