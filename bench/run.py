@@ -130,17 +130,8 @@ def free_port() -> int:
 
 
 def free_subnet() -> str:
-    """A 172.30.x.0/24 for the edge network that no Docker network on this host uses yet."""
-    ids = run(["docker", "network", "ls", "-q"]).stdout.split()
-    used = run(
-        ["docker", "network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"]
-        + ids,
-        check=False,
-    ).stdout.split()
-    for n in range(150, 250):
-        if f"172.30.{n}.0/24" not in used:
-            return f"172.30.{n}.0/24"
-    raise SystemExit("no free 172.30.x.0/24 subnet for the edge network")
+    """A /24 for the edge network that no Docker network on this host uses (scripts/lib.sh)."""
+    return run(["bash", "-c", ". scripts/lib.sh && free_subnet"], cwd=ROOT).stdout.strip()
 
 
 # --- the stack ----------------------------------------------------------------------------------

@@ -25,21 +25,21 @@ PY
 
 # A /24 for the stack's edge network that no Docker network on this host uses yet.
 free_subnet() {
-    # Docker's automatic pools hand out whole /16s in 172.17-172.31, so an exact-match test is
-    # not enough: take the first candidate /24 that overlaps no existing network.
+    # Only from 172.16.0.0/16: Docker's automatic pools (172.17-172.31 as whole /16s, then
+    # 192.168.x/20) never hand it out, so a network Compose creates without a subnet cannot take
+    # the chosen /24 between this check and `up`. Swarm's overlay pool is 10.0.0.0/8.
     local networks
     mapfile -t networks < <(docker network ls -q)
     docker network inspect --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
         "${networks[@]}" 2>/dev/null | python3 -c '
 import ipaddress, sys
 used = [ipaddress.ip_network(s, strict=False) for s in sys.stdin.read().split() if ":" not in s]
-candidates = [f"172.{b}.{n}.0/24" for b in (30, 31) for n in range(81, 251)]
-candidates += [f"10.213.{n}.0/24" for n in range(256)]  # outside the default Docker pools
-for candidate in map(ipaddress.ip_network, candidates):
+for n in range(81, 255):
+    candidate = ipaddress.ip_network(f"172.16.{n}.0/24")
     if not any(candidate.overlaps(u) for u in used):
         print(candidate)
         sys.exit(0)
-sys.exit("no free /24 subnet for the edge network")
+sys.exit("no free 172.16.x.0/24 subnet for the edge network")
 '
 }
 

@@ -63,11 +63,11 @@ def test_every_setting_can_be_overridden(monkeypatch, tmp_path: Path) -> None:
         GUNICORN_WORKERS="3",
         GUNICORN_THREADS="6",
         GUNICORN_GRACEFUL_TIMEOUT="7",
-        FORWARDED_ALLOW_IPS="172.30.80.0/24",
+        FORWARDED_ALLOW_IPS="172.16.80.0/24",
     )
 
     assert (conf.workers, conf.threads, conf.graceful_timeout) == (3, 6, 7)
-    assert conf.forwarded_allow_ips == "172.30.80.0/24"
+    assert conf.forwarded_allow_ips == "172.16.80.0/24"
 
 
 def test_logs_are_json_and_the_access_log_is_off(monkeypatch, tmp_path: Path) -> None:
