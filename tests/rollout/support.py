@@ -1,11 +1,42 @@
-"""What the rollout and Swarm tiers share: which web replica nginx sent each request to."""
+"""What the rollout and Swarm tiers share: when they run, their commands, and which web replica
+nginx sent each request to."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
+
+import pytest
+
+
+def skip_tier_unless(
+    ready: bool, conftest: str, items: list[pytest.Item], variable: str, target: str
+) -> None:
+    """Skip the tests beside `conftest` unless their script set `variable` (`ready`).
+
+    A plain `pytest` then stays fast; under CI=true a missing stack is an error instead.
+    """
+    here = os.path.dirname(conftest)
+    tier = [item for item in items if str(item.fspath).startswith(here)]
+    if ready or not tier:
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI=true but {variable} is unset: run {target}")
+    skip = pytest.mark.skip(reason=f"needs the stack of `{target}`")
+    for item in tier:
+        item.add_marker(skip)
+
+
+def run(command: list[str], timeout: float) -> str:
+    """The standard output of a command the tier's script set up (docker, docker compose)."""
+    result = subprocess.run(  # noqa: S603
+        command, check=True, capture_output=True, text=True, timeout=timeout
+    )
+    return result.stdout
 
 
 def upstream_counts(nginx_log: str) -> Counter[str]:

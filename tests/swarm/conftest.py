@@ -6,34 +6,20 @@ Without SWARM_STACK every test here is skipped; under CI=true that is an error i
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
+
+from tests.rollout.support import run, skip_tier_unless
 
 STACK = os.environ.get("SWARM_STACK", "")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = os.path.dirname(__file__)
-    if STACK:
-        return
-    if os.environ.get("CI") == "true" and any(str(i.fspath).startswith(here) for i in items):
-        raise pytest.UsageError("CI=true but SWARM_STACK is unset: run make swarm-test")
-    skip = pytest.mark.skip(reason="needs the swarm of `make swarm-test`")
-    for item in items:
-        if str(item.fspath).startswith(here):
-            item.add_marker(skip)
+    skip_tier_unless(bool(STACK), __file__, items, "SWARM_STACK", "make swarm-test")
 
 
 def docker(*args: str, timeout: float = 300) -> str:
-    result = subprocess.run(  # noqa: S603
-        ["docker", *args],  # noqa: S607
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    return result.stdout
+    return run(["docker", *args], timeout)
 
 
 def task_containers(service: str) -> list[str]:
