@@ -42,12 +42,13 @@ acme_location='location ^~ /.well-known/acme-challenge/ {
         echo "ssl_certificate_key $key;"
         echo "include /etc/nginx/folio-tls/intermediate.conf;"
         if [ "${TLS_OCSP_STAPLING:-true}" != false ]; then
-            # Only where the certificate names an OCSP responder; nginx skips it otherwise.
+            # Only where the certificate names an OCSP responder; nginx skips it otherwise. The
+            # responder's name is looked up with folio.conf's resolver: a resolver here would
+            # also be the one this server finds web's replicas with, and one that kept answers
+            # for 5 minutes sent requests to replicas long gone (502s in a Swarm rolling update).
             echo "ssl_stapling on;"
             echo "ssl_stapling_verify on;"
             if [ -n "$chain" ] && [ -r "$chain" ]; then echo "ssl_trusted_certificate $chain;"; fi
-            echo "resolver ${NGINX_RESOLVER:-127.0.0.11} valid=300s ipv6=off;"
-            echo "resolver_timeout 5s;"
         fi
     fi
     echo "$acme_location"
