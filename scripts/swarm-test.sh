@@ -27,8 +27,8 @@ fi
 
 stack="${SWARM_STACK:-folio-swarmtest-$$}"
 workdir="$(mktemp -d)"
-tag_a="swarm-a-$$"
-tag_b="swarm-b-$$"
+tag_a="$stack-a"
+tag_b="$stack-b"
 joined=0
 made_gwbridge=0
 
@@ -63,7 +63,7 @@ cleanup() {
     if [ "$made_gwbridge" = 1 ]; then
         docker network rm docker_gwbridge >/dev/null 2>&1
     fi
-    for image in folio-web folio-worker folio-nginx; do
+    for image in folio-web folio-worker folio-nginx folio-backup; do
         docker image rm "local/$image:$tag_a" "local/$image:$tag_b" >/dev/null 2>&1
     done
     rm -rf "$workdir"
@@ -94,7 +94,10 @@ export SWARM_MAILPIT_IMAGE
 
 log "building $tag_a and $tag_b"
 build=(docker compose -p "$stack" -f compose.yaml)
-REVISION="$tag_a" "${build[@]}" build --quiet
+# The checkout's revision, not the throwaway tag: a build of an unchanged tree is then all cache
+# hits, which keeps the time this test holds the engine as a swarm short.
+REVISION="${REVISION:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}" \
+    "${build[@]}" build --quiet
 # The next release: the same files under another revision label, so other image ids (a rebuild
 # would cost minutes on the classic builder and test nothing more).
 new_release "$tag_a" "$tag_b"

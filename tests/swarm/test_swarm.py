@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 
 from tests.rollout.load import SteadyLoad
 from tests.rollout.support import nginx_errors, upstream_counts, wait_for
@@ -29,6 +30,16 @@ def web_addresses() -> set[str]:
     return addresses
 
 
+def wait_until_each_replica_served(addresses: set[str]) -> None:
+    """nginx's access log names each of these web replicas as the one that answered a request."""
+
+    def every_replica_served() -> bool:
+        served = upstream_counts(docker("service", "logs", "--raw", f"{STACK}_nginx"))
+        return all(served[address] > 0 for address in addresses)
+
+    wait_for(every_replica_served, timeout=10, what=f"a request served by each of {addresses}")
+
+
 def test_all_three_web_replicas_answer() -> None:
     addresses = web_addresses()
     assert len(addresses) == 3
@@ -36,12 +47,7 @@ def test_all_three_web_replicas_answer() -> None:
         load.wait()
     assert load.result.failed == 0, load.result.summary()
     assert set(load.result.statuses) == {"200"}, load.result.summary()
-
-    def every_replica_served() -> bool:
-        served = upstream_counts(docker("service", "logs", "--raw", f"{STACK}_nginx"))
-        return all(served[address] > 0 for address in addresses)
-
-    wait_for(every_replica_served, timeout=10, what="a request served by each web replica")
+    wait_until_each_replica_served(addresses)
 
 
 def update(service: str, image: str, wait: bool) -> subprocess.Popen[str]:
@@ -61,9 +67,12 @@ def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
     # The worker is updated alongside; the load is on web, whose update is awaited.
     worker = update("worker", "worker", wait=False)
     with SteadyLoad(8443, **LOAD, https=True, rate=40, max_seconds=400) as load:
+        began = time.monotonic()
         web = update("web", "web", wait=True)
         output = web.communicate(timeout=400)[0]
+        took = time.monotonic() - began
     print(load.result.summary())
+    print(f"web updated in {took:.0f} s, {took / 3:.0f} s per replica")
     assert web.returncode == 0, output
     worker_output = worker.communicate(timeout=60)[0]
     assert worker.returncode == 0, worker_output
@@ -78,3 +87,5 @@ def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
     errors = nginx_errors(docker("service", "logs", "--raw", f"{STACK}_nginx"))
     assert load.result.failed == 0, f"{load.result.summary()}\n{errors}"
     assert set(load.result.statuses) == {"200"}, load.result.summary()  # the app answered
+    # nginx follows the replicas: the new ones took over the load while old ones left.
+    wait_until_each_replica_served(web_addresses())
