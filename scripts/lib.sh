@@ -57,6 +57,16 @@ new_release() {
     done
 }
 
+# A self-signed certificate for 127.0.0.1 in DIR/cert.pem and DIR/key.pem, for nginx's HTTPS.
+#   throwaway_certificate DIR
+throwaway_certificate() {
+    mkdir -p "$1"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+    chmod 0644 "$1/key.pem"  # read by nginx's unprivileged user; a throwaway key
+}
+
 # What every throwaway stack of the test tiers shares (make e2e, make chaos, the operations
 # tier): fresh secrets, the base images, free 127.0.0.1 ports, a throwaway certificate in DIR/tls
 # served on the HTTPS port that SERVER_NAME names, and mail to the catcher (compose.mail.yaml).
@@ -64,11 +74,7 @@ new_release() {
 #   throwaway_env DIR TAG > DIR/stack.env
 throwaway_env() {
     local dir="$1" tag="$2"
-    mkdir -p "$dir/tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-        -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
-    chmod 0644 "$dir/tls/key.pem"  # read by nginx's unprivileged user; a throwaway key
+    throwaway_certificate "$dir/tls"
     read -r http_port https_port mail_port < <(free_ports 3)
     cat <<ENV
 SECRET_KEY=$(new_secret 48)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rollout tier: builds the images twice (tags A and B: the same tree, other image ids), starts
-# compose.yaml with `--scale web=3 --scale worker=2` under a project of its own on a free
-# 127.0.0.1 port, runs tests/rollout (every replica serves; `make deploy` A -> B and
+# compose.yaml with `--scale web=3 --scale worker=2` under a project of its own on free
+# 127.0.0.1 ports, HTTPS with a throwaway certificate as in production (compose.e2e.yaml's
+# nginx settings), runs tests/rollout (every replica serves; `make deploy` A -> B and
 # `make rollback` under a steady load drop nothing), and removes the stack, its volumes and the
 # two tags whatever the outcome.
 #   scripts/rollout-test.sh [pytest args...]      (ROLLOUT_PROJECT names the project)
@@ -16,7 +17,8 @@ project="${ROLLOUT_PROJECT:-folio-rollout-$$}"
 workdir="$(mktemp -d)"
 tag_a="rollout-a-$$"
 tag_b="rollout-b-$$"
-http_port="$(free_port)"
+read -r http_port https_port < <(free_ports 2)
+throwaway_certificate "$workdir/tls"
 cat > "$workdir/env" <<ENV
 SECRET_KEY=$(new_secret 48)
 POSTGRES_PASSWORD=$(new_secret 24)
@@ -27,11 +29,13 @@ REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
 REGISTRY=local
 TAG=$tag_a
 HTTP_PORT=$http_port
-SERVER_NAME=127.0.0.1:$http_port
+E2E_HTTPS_PORT=$https_port
+E2E_TLS_DIR=$workdir/tls
+SERVER_NAME=127.0.0.1:$https_port
 MAIL_BACKEND=console
 ENV
 set -a; . "$workdir/env"; set +a
-compose=(docker compose -p "$project" --env-file "$workdir/env" -f compose.yaml)
+compose=(docker compose -p "$project" --env-file "$workdir/env" -f compose.yaml -f compose.e2e.yaml)
 
 cleanup() {
     local status=$?
@@ -58,12 +62,12 @@ new_release "$tag_a" "$tag_b"
 # Chosen now, not before the build: other stacks on this engine may have taken one meanwhile.
 echo "EDGE_SUBNET=$(free_subnet)" >> "$workdir/env"
 set -a; . "$workdir/env"; set +a
-log "starting $project on 127.0.0.1:$http_port with 3 web and 2 worker replicas"
+log "starting $project on 127.0.0.1:$https_port with 3 web and 2 worker replicas"
 started=$(date +%s)
 up_and_wait 240 "${compose[@]}" -- --scale web=3 --scale worker=2
 log "healthy after $(( $(date +%s) - started ))s"
 
-export ROLLOUT_COMPOSE="${compose[*]}" ROLLOUT_HTTP_PORT="$http_port"
+export ROLLOUT_COMPOSE="${compose[*]}" ROLLOUT_HTTPS_PORT="$https_port"
 export ROLLOUT_TAG_A="$tag_a" ROLLOUT_TAG_B="$tag_b" DEPLOY_HISTORY="$workdir/deploy-history"
 unset TAG
 "${UV:-uv}" run --frozen pytest tests/rollout -p no:cacheprovider -v -rP "$@"

@@ -73,14 +73,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Secrets, as an operator gives them: files named by the *_FILE settings.
-mkdir -p "$workdir/secrets" "$workdir/tls"
+mkdir -p "$workdir/secrets"
 new_secret 48 > "$workdir/secrets/secret_key"
 new_secret 24 > "$workdir/secrets/db_password"
 echo unused > "$workdir/secrets/mail_password"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -keyout "$workdir/tls/key.pem" -out "$workdir/tls/cert.pem" 2>/dev/null
-chmod 0644 "$workdir/tls/key.pem"  # read by nginx's unprivileged user; a throwaway key
+throwaway_certificate "$workdir/tls"
 
 export REGISTRY=local TAG="$tag_a" \
     SECRET_KEY_FILE="$workdir/secrets/secret_key" \

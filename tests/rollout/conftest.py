@@ -13,7 +13,7 @@ import pytest
 from tests.rollout.support import run, skip_tier_unless
 
 COMPOSE = shlex.split(os.environ.get("ROLLOUT_COMPOSE", ""))
-HTTP_PORT = int(os.environ.get("ROLLOUT_HTTP_PORT", "0"))
+HTTPS_PORT = int(os.environ.get("ROLLOUT_HTTPS_PORT", "0"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -12,7 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.rollout.conftest import COMPOSE, HTTP_PORT, compose
+from tests.rollout.conftest import COMPOSE, HTTPS_PORT, compose
 from tests.rollout.load import SteadyLoad
 from tests.rollout.support import nginx_errors, upstream_counts, wait_for
 
@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TAG_A = os.environ.get("ROLLOUT_TAG_A", "")
 TAG_B = os.environ.get("ROLLOUT_TAG_B", "")
 # Signed-in users and API clients always reach the app: a cookie makes nginx skip its
-# micro-cache, so every one of these requests goes to a web replica.
+# micro-cache, so every one of these requests goes to a web replica. Over HTTPS, as readers
+# come: nginx's TLS server must follow the replicas as its plain one does.
 LOAD = {"paths": ["/", "/healthz", "/tags"], "headers": {"Cookie": "rollout=1"}}
 
 
@@ -65,7 +66,7 @@ def deploy(*args: str) -> subprocess.CompletedProcess[str]:
 def test_every_web_replica_serves_requests() -> None:
     replicas = web_replicas()
     assert len(replicas) == 3
-    with SteadyLoad(HTTP_PORT, **LOAD, rate=30, max_seconds=4) as load:
+    with SteadyLoad(HTTPS_PORT, **LOAD, https=True, rate=30, max_seconds=4) as load:
         load.wait()
     assert load.result.failed == 0, load.result.summary()
 
@@ -78,7 +79,7 @@ def test_every_web_replica_serves_requests() -> None:
 
 def test_a_deploy_under_steady_load_drops_no_request() -> None:
     assert running_tag() == {TAG_A}
-    with SteadyLoad(HTTP_PORT, **LOAD, rate=40, max_seconds=420) as load:
+    with SteadyLoad(HTTPS_PORT, **LOAD, https=True, rate=40, max_seconds=420) as load:
         result = deploy(TAG_B)
     print(result.stderr[-3000:], load.result.summary())
     assert result.returncode == 0, result.stderr[-3000:]
@@ -92,7 +93,7 @@ def test_a_deploy_under_steady_load_drops_no_request() -> None:
 
 def test_a_rollback_under_steady_load_returns_to_the_previous_tag() -> None:
     assert running_tag() == {TAG_B}
-    with SteadyLoad(HTTP_PORT, **LOAD, rate=40, max_seconds=420) as load:
+    with SteadyLoad(HTTPS_PORT, **LOAD, https=True, rate=40, max_seconds=420) as load:
         result = deploy("--rollback")
     print(result.stderr[-3000:], load.result.summary())
     assert result.returncode == 0, result.stderr[-3000:]
