@@ -15,8 +15,8 @@ docker_answers || { log "no Docker engine answers; this tier needs one"; exit 1;
 
 project="${ROLLOUT_PROJECT:-folio-rollout-$$}"
 workdir="$(mktemp -d)"
-tag_a="rollout-a-$$"
-tag_b="rollout-b-$$"
+tag_a="$project-a"
+tag_b="$project-b"
 read -r http_port https_port < <(free_ports 2)
 throwaway_certificate "$workdir/tls"
 cat > "$workdir/env" <<ENV
