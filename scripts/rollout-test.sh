@@ -45,7 +45,7 @@ cleanup() {
     fi
     log "removing the stack and the tags $tag_a, $tag_b"
     "${compose[@]}" down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
-    for image in folio-web folio-worker folio-nginx; do
+    for image in folio-web folio-worker folio-nginx folio-backup; do
         docker image rm "local/$image:$tag_a" "local/$image:$tag_b" >/dev/null 2>&1 || true
     done
     rm -rf "$workdir"
