@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
-from folio_common.models import ExportStatus, PostStatus, Role
+from folio_common.models import ExportStatus, ImageStatus, PostStatus, Role
 from folio_common.services.posts import MAX_TAGS, SLUG_PATTERN, TAG_PATTERN
 
 MAX_PER_PAGE = 100
@@ -273,3 +274,31 @@ class ExportSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
     expires_at = fields.DateTime(allow_none=True)
     download_url = fields.String(allow_none=True)
+
+
+# --- images ----------------------------------------------------------------------------------------
+
+
+class ImageUploadSchema(Schema):
+    file = Upload(
+        required=True,
+        metadata={"description": "A JPEG, PNG, WebP or GIF image; its content decides, not its name"},
+    )
+
+
+class ImageSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.Enum(
+        ImageStatus,
+        by_value=True,
+        required=True,
+        metadata={"description": "pending until the resized WebP copies exist"},
+    )
+    format = fields.String(required=True)
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    size_bytes = fields.Integer(required=True)
+    url = fields.String(required=True, metadata={"description": "The stored original"})
+    markdown = fields.String(required=True, metadata={"description": "Paste into a post's body"})
+    srcset = fields.String(allow_none=True, metadata={"description": "Once ready"})
+    created_at = fields.DateTime(required=True)
