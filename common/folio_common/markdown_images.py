@@ -23,7 +23,17 @@ from folio_common import media
 from folio_common.services import images
 
 # What nh3 keeps on <img>: the attributes the renderer below writes.
-IMG_ATTRIBUTES = {"src", "alt", "title", "width", "height", "srcset", "sizes", "loading", "decoding"}
+IMG_ATTRIBUTES = {
+    "src",
+    "alt",
+    "title",
+    "width",
+    "height",
+    "srcset",
+    "sizes",
+    "loading",
+    "decoding",
+}
 # nh3's output is serialised by html5ever: attributes are double-quoted, tags well formed.
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=\")[^>]*>")
 
@@ -51,7 +61,7 @@ def _render_image(
         attributes = {**images.img_attributes(image), "alt": alt}
     if title:
         attributes["title"] = str(title)
-    return "<img " + " ".join(f'{name}="{escape(value)}"' for name, value in attributes.items()) + ">"
+    return media.img_tag(attributes)
 
 
 def keep_attribute(tag: str, attribute: str, value: str) -> str | None:

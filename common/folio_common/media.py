@@ -8,6 +8,7 @@ database: the Markdown renderer, the templates and the worker all build names he
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 
 from flask import current_app
@@ -63,3 +64,9 @@ def planned_widths(width: int) -> list[int]:
 
 def srcset(key: str, widths: list[int]) -> str:
     return ", ".join(f"{url_for_name(variant_name(key, w))} {w}w" for w in widths)
+
+
+def img_tag(attributes: dict[str, str]) -> str:
+    """An <img> element with `attributes`, every value escaped."""
+    pairs = " ".join(f'{name}="{escape(value)}"' for name, value in attributes.items())
+    return f"<img {pairs}>"

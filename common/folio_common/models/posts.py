@@ -88,9 +88,7 @@ class Post(Base):
     search_vector: Mapped[str | None] = deferred(
         mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True)
     )
-    cover_image_id: Mapped[int | None] = mapped_column(
-        ForeignKey("images.id", ondelete="SET NULL")
-    )
+    cover_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"))
 
     author: Mapped[User] = relationship(back_populates="posts")
     tags: Mapped[list[Tag]] = relationship(

@@ -105,9 +105,7 @@ def owner(app_ctx):
     return user
 
 
-def test_an_upload_is_stored_under_its_digest_and_resized_by_the_task(
-    app: Flask, owner
-) -> None:
+def test_an_upload_is_stored_under_its_digest_and_resized_by_the_task(app: Flask, owner) -> None:
     image = images.store_upload(owner, io.BytesIO(photo_with_gps(width=1600, height=1000)))
     # Committing sends folio.process_image; tests run tasks in-process.
     db.session.commit()

@@ -276,13 +276,13 @@ class ExportSchema(Schema):
     download_url = fields.String(allow_none=True)
 
 
-# --- images ----------------------------------------------------------------------------------------
+# --- images -----------------------------------------------------------------------------------
 
 
 class ImageUploadSchema(Schema):
     file = Upload(
         required=True,
-        metadata={"description": "A JPEG, PNG, WebP or GIF image; its content decides, not its name"},
+        metadata={"description": "A JPEG, PNG, WebP or GIF image, judged by its content"},
     )
 
 

@@ -277,9 +277,7 @@ def _write_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
             flash("The image is uploaded: its Markdown is at the end of the text.", "success")
         return render_template("blog/write.html", form=form, post=post)
     save = partial(posts.update_post, post) if post else partial(posts.create_post, _me())
-    return _save_post(form, save, post) or render_template(
-        "blog/write.html", form=form, post=post
-    )
+    return _save_post(form, save, post) or render_template("blog/write.html", form=form, post=post)
 
 
 @bp.route("/write", methods=["GET", "POST"])
