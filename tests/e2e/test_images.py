@@ -20,7 +20,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from .conftest import BASE_URL, CA_FILE, Account, Site, log_in, wait_until
-from .test_browser import browser  # noqa: F401 - the fixture
+from .test_browser import browser, log_in_with  # noqa: F401 - browser is a fixture
 
 GPS_IFD = 0x8825
 
@@ -51,11 +51,7 @@ def test_an_image_uploaded_in_the_editor_is_published_with_srcset_and_without_gp
     title = f"A photo from the harbour {uuid.uuid4().hex[:6]}"
     photo = photo_with_gps(tmp_path / "IMG_2041.jpg")
 
-    browser.get(f"{BASE_URL}/auth/login")
-    browser.find_element(By.NAME, "identifier").send_keys(confirmed_account.username)
-    browser.find_element(By.NAME, "password").send_keys(confirmed_account.password)
-    browser.find_element(By.NAME, "password").submit()
-    wait.until(lambda d: "/auth/login" not in d.current_url)
+    log_in_with(browser, confirmed_account)
 
     # Upload first (the form comes back with the image's Markdown in the text), then publish.
     browser.get(f"{BASE_URL}/write")
@@ -116,11 +112,7 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_message(
     fake = tmp_path / "holiday.jpg"
     fake.write_bytes(b"%PDF-1.7\n% not a picture, whatever its name says\n%%EOF\n")
 
-    browser.get(f"{BASE_URL}/auth/login")
-    browser.find_element(By.NAME, "identifier").send_keys(confirmed_account.username)
-    browser.find_element(By.NAME, "password").send_keys(confirmed_account.password)
-    browser.find_element(By.NAME, "password").submit()
-    wait.until(lambda d: "/auth/login" not in d.current_url)
+    log_in_with(browser, confirmed_account)
 
     browser.get(f"{BASE_URL}/write")
     browser.find_element(By.NAME, "title").send_keys("Not a picture")
