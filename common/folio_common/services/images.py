@@ -235,7 +235,7 @@ def owned_image(image_id: int | None, owner: User) -> Image | None:
         return None
     image = db.session.get(Image, image_id)
     if image is None or image.owner_id != owner.id:
-        raise ImageError("No such image among your uploads.", field="cover_image_id")
+        raise ImageError("No such image among your uploads.", field="cover")
     return image
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from folio_common import media
 from folio_common.extensions import db
 from folio_common.models import Image, Post, User
+from folio_common.services import images
 from tests.factories import UserFactory
 from tests.unit.blog.conftest import TOKEN_PATTERN
 from tests.unit.images.pictures import NOT_AN_IMAGE, gps_of, photo_with_gps, picture
@@ -159,3 +160,23 @@ def test_a_profile_picture_that_is_not_an_image_is_refused(app: Flask, client, a
     assert response.status_code == 200
     assert "not a JPEG, PNG, WebP or GIF image" in page
     assert 'value="Ada L."' in page
+
+
+def test_someone_elses_image_cannot_become_your_cover(
+    app: Flask, client: FlaskClient, author, committed
+) -> None:
+    with committed():
+        other = UserFactory(username="mallory")
+    with app.app_context():
+        theirs = images.store_upload(db.session.get(User, other.id), io.BytesIO(picture("PNG")))
+        db.session.commit()
+        their_id = theirs.id
+
+    response = _submit(
+        client,
+        "/write",
+        {"title": "Mine", "body": "Text.", "status": "published", "cover_image_id": str(their_id)},
+    )
+
+    assert "No such image among your uploads." in response.get_data(as_text=True)
+    assert _no_posts(app)
