@@ -18,9 +18,15 @@ from folio_common.services import images
 
 # What file pickers offer; the server reads the bytes, whatever the picker let through.
 IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
-# Endpoints whose forms carry a file: editor, profile, API upload.
+# Endpoints whose forms carry a file: editor (and its script's upload), profile, API upload.
 UPLOAD_ENDPOINTS = frozenset(
-    {"blog.write", "blog.edit", "account.profile", "api-images.upload_image"}
+    {
+        "blog.write",
+        "blog.edit",
+        "blog.upload_image",
+        "account.profile",
+        "api-images.upload_image",
+    }
 )
 
 

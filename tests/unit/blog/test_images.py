@@ -34,8 +34,8 @@ def _token(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-def _submit(client: FlaskClient, path: str, fields: dict[str, object]):
-    data = {"csrf_token": _token(client, path), **fields}
+def _submit(client: FlaskClient, path: str, fields: dict[str, object], form_path: str = ""):
+    data = {"csrf_token": _token(client, form_path or path), **fields}
     return client.post(path, data=data, content_type="multipart/form-data")
 
 
@@ -180,3 +180,21 @@ def test_someone_elses_image_cannot_become_your_cover(
 
     assert "No such image among your uploads." in response.get_data(as_text=True)
     assert _no_posts(app)
+
+
+def test_the_editors_script_uploads_and_gets_the_markdown_back(app, client, author) -> None:
+    fields = {"image": (io.BytesIO(picture("GIF")), "a.gif"), "alt": "Dots"}
+    response = _submit(client, "/write/images", fields, form_path="/write")
+
+    assert response.status_code == 201
+    [image] = _images(app)
+    assert response.get_json() == {"markdown": f"![Dots](/media/{image.key[:2]}/{image.key}.gif)"}
+
+
+def test_the_editors_script_hears_why_a_file_was_refused(client, author) -> None:
+    fields = {"image": (io.BytesIO(b"text"), "a.gif")}
+    response = _submit(client, "/write/images", fields, form_path="/write")
+
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"] == "This file is not a JPEG, PNG, WebP or GIF image."

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -23,6 +23,7 @@ from folio_common.services.follows import FollowError
 from folio_common.services.images import ImageError
 from folio_common.services.posts import PostError
 from folio_web import images as uploads
+from folio_web.api.problems import problem
 from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
 from folio_web.blog.paging import cursor, page_number, search_query
@@ -278,6 +279,23 @@ def _write_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
         return render_template("blog/write.html", form=form, post=post)
     save = partial(posts.update_post, post) if post else partial(posts.create_post, _me())
     return _save_post(form, save, post) or render_template("blog/write.html", form=form, post=post)
+
+
+@bp.post("/write/images")
+@permission_required(Permission.WRITE)
+def upload_image() -> ResponseReturnValue:
+    """The editor's script uploads here (with the form's session and CSRF token) and puts the
+    answer's Markdown at the cursor; without the script the editor form does the same."""
+    file = uploads.uploaded_file(request.files.get("image"))
+    if file is None:
+        return problem(422, "Choose an image to upload.")
+    try:
+        image = uploads.store(_me(), file)
+    except ImageError as error:
+        db.session.rollback()
+        return problem(422, str(error))
+    db.session.commit()
+    return jsonify(markdown=images.markdown_for(image, request.form.get("alt", ""))), 201
 
 
 @bp.route("/write", methods=["GET", "POST"])
