@@ -57,3 +57,33 @@ def test_the_api_upload_needs_a_token_and_a_file(client, writer):
         "/api/v1/images", data={}, headers=writer, content_type="multipart/form-data"
     )
     assert_problem(response, 422)
+
+
+def test_an_uploaded_image_becomes_a_posts_cover_through_the_api(client, writer):
+    image = client.post(
+        "/api/v1/images",
+        data={"file": (io.BytesIO(photo_with_gps()), "cover.jpg")},
+        headers=writer,
+        content_type="multipart/form-data",
+    ).get_json()
+
+    created = client.post(
+        "/api/v1/posts",
+        json={"title": "Covered", "body": "Text.", "cover_image_id": image["id"]},
+        headers=writer,
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["cover_image_id"] == image["id"]
+
+    path = f"/api/v1/posts/{created.get_json()['id']}"
+    removed = client.patch(path, json={"cover_image_id": None}, headers=writer)
+    assert removed.get_json()["cover_image_id"] is None
+
+
+def test_a_cover_that_is_not_your_image_is_a_problem(client, writer):
+    response = client.post(
+        "/api/v1/posts", json={"title": "T", "body": "B", "cover_image_id": 999}, headers=writer
+    )
+
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["field"] == "cover_image_id"

@@ -181,6 +181,7 @@ class PostSchema(Schema):
     published_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    cover_image_id = fields.Integer(allow_none=True, metadata={"description": "See /api/v1/images"})
 
 
 class PostPageSchema(Schema):
@@ -219,6 +220,11 @@ class PostWriteSchema(Schema):
     slug = Text(**SLUG_FIELD)
     status = fields.Enum(PostStatus, by_value=True)
     publish_at = Moment(allow_none=True, metadata={"description": "For status scheduled"})
+    cover_image_id = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "One of your images (POST /images); null removes the cover"},
+    )
 
 
 class PostCreateSchema(PostWriteSchema):
