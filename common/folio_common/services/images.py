@@ -89,7 +89,8 @@ def sniff(data: bytes) -> str:
         warnings.simplefilter("error", Pil.DecompressionBombWarning)
         try:
             with _open(data) as picture:
-                image_format = str(picture.format).lower()
+                # Phones write JPEGs with a second, smaller picture inside (MPO): still a JPEG.
+                image_format = "jpeg" if picture.format == "MPO" else str(picture.format).lower()
                 width, height = picture.size
                 if width * height > MAX_PIXELS:
                     raise ImageError(
@@ -116,7 +117,7 @@ def strip_metadata(data: bytes, image_format: str) -> tuple[bytes, int, int]:
         warnings.simplefilter("error", Pil.DecompressionBombWarning)
         try:
             with _open(data) as source:
-                animated = bool(getattr(source, "is_animated", False))
+                animated = _is_animation(source)
                 kept = {
                     key: source.info[key]
                     for key in ("icc_profile", "transparency")
@@ -140,6 +141,11 @@ def strip_metadata(data: bytes, image_format: str) -> tuple[bytes, int, int]:
         except DECODE_ERRORS as exc:
             raise ImageError(NOT_AN_IMAGE) from exc
     return out.getvalue(), size[0], size[1]
+
+
+def _is_animation(picture: Pil.Image) -> bool:
+    # An MPO's extra frames are previews of the same photo, not an animation.
+    return picture.format in ("GIF", "WEBP") and bool(getattr(picture, "is_animated", False))
 
 
 def _encoder_options(image_format: str) -> dict[str, object]:
@@ -267,8 +273,7 @@ def process_image(image_id: int) -> bool:
     root = media.media_root()
     widths: list[int] = []
     try:
-        if image.format != "gif":
-            widths = _write_variants(image, root)
+        widths = _write_variants(image, root)
     except (FileNotFoundError, ImageError) as exc:
         image.status = ImageStatus.FAILED
         image.error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
@@ -288,13 +293,15 @@ def process_image(image_id: int) -> bool:
 
 
 def _write_variants(image: Image, root: Path) -> list[int]:
-    """WebP copies at the planned widths (GIFs keep their animation in the original only)."""
+    """WebP copies at the planned widths; none for an animation, shown as the original."""
     source_path = root / media.original_name(image.key, image.format)
     widths = media.planned_widths(image.width)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Pil.DecompressionBombWarning)
         try:
             with Pil.open(source_path, formats=ACCEPTED_FORMATS) as source:
+                if _is_animation(source):
+                    return []  # the original keeps the animation; still copies would lose it
                 source.load()
                 picture = source.convert("RGBA" if _has_alpha(source) else "RGB")
         except FileNotFoundError:

@@ -143,3 +143,34 @@ def test_an_original_gone_from_the_volume_marks_the_image_failed(app: Flask, own
     failed = db.session.get(Image, image.id)
     assert failed.status == ImageStatus.FAILED
     assert "FileNotFoundError" in failed.error
+
+
+def test_a_phone_jpeg_with_a_preview_inside_is_a_jpeg_stored_as_one_picture() -> None:
+    out = io.BytesIO()
+    photo = Pil.new("RGB", (800, 600), (1, 2, 3))
+    photo.save(out, format="MPO", save_all=True, append_images=[photo.resize((160, 120))])
+    with Pil.open(io.BytesIO(out.getvalue())) as opened:
+        assert opened.format == "MPO"
+
+    assert images.sniff(out.getvalue()) == "jpeg"
+    clean, width, height = images.strip_metadata(out.getvalue(), "jpeg")
+    with Pil.open(io.BytesIO(clean)) as stored:
+        assert (stored.format, stored.size, (width, height)) == ("JPEG", (800, 600), (800, 600))
+
+
+def test_an_animated_gif_keeps_its_frames_and_gets_no_still_copies(app: Flask, owner) -> None:
+    frames = [Pil.new("RGB", (600, 400), colour) for colour in ("red", "green", "blue")]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+
+    with Pil.open(io.BytesIO(out.getvalue())) as made:
+        assert made.n_frames == 3
+
+    image = images.store_upload(owner, io.BytesIO(out.getvalue()))
+    db.session.commit()
+
+    stored = db.session.get(Image, image.id)
+    assert (stored.status, stored.variant_widths) == (ImageStatus.READY, [])
+    path = Path(app.config["MEDIA_DIR"]) / media.original_name(stored.key, "gif")
+    with Pil.open(path) as kept:
+        assert kept.n_frames == 3
