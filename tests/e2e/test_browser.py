@@ -54,22 +54,17 @@ def browser() -> Iterator[webdriver.Chrome]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def log_in_with(browser: webdriver.Chrome, account: Account) -> None:
-    """Fill in and send the log-in form; return once the browser has left it."""
-    browser.get(f"{BASE_URL}/auth/login")
-    browser.find_element(By.NAME, "identifier").send_keys(account.username)
-    browser.find_element(By.NAME, "password").send_keys(account.password)
-    browser.find_element(By.NAME, "password").submit()
-    WebDriverWait(browser, 20).until(lambda d: "/auth/login" not in d.current_url)
-
-
 def test_an_author_logs_in_and_publishes_from_the_browser(
     browser: webdriver.Chrome, confirmed_account: Account
 ) -> None:
     wait = WebDriverWait(browser, 20)
     title = f"Typed in Chromium {uuid.uuid4().hex[:6]}"
 
-    log_in_with(browser, confirmed_account)
+    browser.get(f"{BASE_URL}/auth/login")
+    browser.find_element(By.NAME, "identifier").send_keys(confirmed_account.username)
+    browser.find_element(By.NAME, "password").send_keys(confirmed_account.password)
+    browser.find_element(By.NAME, "password").submit()
+    wait.until(lambda d: "/auth/login" not in d.current_url)
 
     browser.get(f"{BASE_URL}/write")
     browser.find_element(By.NAME, "title").send_keys(title)

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 import requests
 from PIL import Image as Pil
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from .conftest import BASE_URL, CA_FILE, Account, Site, log_in, wait_until
-from .test_browser import browser, log_in_with  # noqa: F401 - browser is a fixture
+from .test_browser import browser  # noqa: F401 - the fixture
 
 GPS_IFD = 0x8825
 
@@ -34,6 +35,34 @@ def photo_with_gps(path: Path) -> Path:
     with Pil.open(path) as check:
         assert check.getexif().get_ifd(GPS_IFD), "the test photo should carry GPS tags"
     return path
+
+
+def sign_in_browser(driver, account: Account) -> None:  # noqa: ANN001 - a webdriver
+    """Give the browser the session of a log-in made through nginx (the log-in form itself is
+    test_browser.py's story), then open the editor once it has loaded."""
+    with Site() as session:
+        log_in(session, account)
+        cookies = list(session.cookies)
+    driver.get(f"{BASE_URL}/static/favicon.svg")
+    for cookie in cookies:
+        driver.add_cookie(
+            {"name": cookie.name, "value": cookie.value, "path": cookie.path, "secure": True}
+        )
+    open_page(driver, "/write", "title")
+
+
+def open_page(driver, path: str, field: str) -> None:  # noqa: ANN001 - a webdriver
+    """Load `path` until its form field `field` is there; a load cut short is tried again."""
+
+    def loaded() -> bool:
+        driver.get(f"{BASE_URL}{path}")
+        try:
+            WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.NAME, field)))
+        except TimeoutException:
+            return False
+        return True
+
+    wait_until(loaded, timeout=90, interval=1, what=f"{path} to load")
 
 
 def fetched(url_path: str) -> requests.Response:
@@ -51,10 +80,9 @@ def test_an_image_uploaded_in_the_editor_is_published_with_srcset_and_without_gp
     title = f"A photo from the harbour {uuid.uuid4().hex[:6]}"
     photo = photo_with_gps(tmp_path / "IMG_2041.jpg")
 
-    log_in_with(browser, confirmed_account)
+    sign_in_browser(browser, confirmed_account)
 
     # Upload first (the form comes back with the image's Markdown in the text), then publish.
-    browser.get(f"{BASE_URL}/write")
     browser.find_element(By.NAME, "title").send_keys(title)
     browser.find_element(By.NAME, "body").send_keys("Boats at dusk, below.")
     browser.find_element(By.NAME, "image").send_keys(str(photo))
@@ -112,9 +140,7 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_message(
     fake = tmp_path / "holiday.jpg"
     fake.write_bytes(b"%PDF-1.7\n% not a picture, whatever its name says\n%%EOF\n")
 
-    log_in_with(browser, confirmed_account)
-
-    browser.get(f"{BASE_URL}/write")
+    sign_in_browser(browser, confirmed_account)
     browser.find_element(By.NAME, "title").send_keys("Not a picture")
     browser.find_element(By.NAME, "body").send_keys("The words stay.")
     browser.find_element(By.NAME, "image").send_keys(str(fake))
