@@ -1,12 +1,13 @@
-"""Folio's backups: a Postgres dump (custom format) and the exports volume, with a manifest.
+"""Folio's backups: a Postgres dump (custom format), the exports and media volumes, a manifest.
 
-One backup is a folder `<backups>/<name>/` holding `db.dump`, `exports.tar.gz`,
+One backup is a folder `<backups>/<name>/` holding `db.dump`, `exports.tar.gz`, `media.tar.gz`
+(uploaded images and their resized copies),
 `manifest.json` (what, when, row counts, sizes, sha256 of each file) and `SHA256SUMS`
 (`sha256sum -c` checks it by hand). Standard library only, plus pg_dump/pg_restore/psql.
 
     folio_backup.py create            make one now; prints its name last
     folio_backup.py list              the backups on the volume, newest first
-    folio_backup.py restore NAME      replace the database and exports with NAME (needs --yes)
+    folio_backup.py restore NAME      replace the database, exports and media with NAME (--yes)
     folio_backup.py schedule          run forever: one backup a day at BACKUP_AT, then prune
 """
 
@@ -32,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-BACKUP_FILES = ("db.dump", "exports.tar.gz")
+BACKUP_FILES = ("db.dump", "exports.tar.gz", "media.tar.gz")
 NAME_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
@@ -40,6 +41,7 @@ NAME_FORMAT = "%Y%m%dT%H%M%SZ"
 class Settings:
     backup_dir: Path
     exports_dir: Path
+    media_dir: Path
     keep_daily: int
     keep_weekly: int
     at: dt.time
@@ -55,6 +57,7 @@ class Settings:
         return cls(
             backup_dir=Path(env.get("BACKUP_DIR", "/var/lib/folio/backups")),
             exports_dir=Path(env.get("EXPORT_DIR", "/var/lib/folio/exports")),
+            media_dir=Path(env.get("MEDIA_DIR", "/var/lib/folio/media")),
             keep_daily=int(env.get("BACKUP_KEEP_DAILY", "7")),
             keep_weekly=int(env.get("BACKUP_KEEP_WEEKLY", "4")),
             at=dt.time(hour, minute, tzinfo=dt.UTC),
@@ -153,12 +156,10 @@ def create(settings: Settings, now: dt.datetime | None = None) -> Path:
         )
         dump_seconds = time.monotonic() - started
         rows = table_rows()
-        with tarfile.open(partial / "exports.tar.gz", "w:gz") as archive:
-            if settings.exports_dir.is_dir():
-                for path in sorted(settings.exports_dir.rglob("*")):
-                    # Half-written exports are skipped: the worker renames them when done.
-                    if path.is_file() and not path.name.endswith(".part"):
-                        archive.add(path, arcname=str(path.relative_to(settings.exports_dir)))
+        archive_folder(settings.exports_dir, partial / "exports.tar.gz")
+        # Media files never change once written (named by their content): copying them after
+        # the dump can only add files no row names yet, never miss one a row does.
+        archive_folder(settings.media_dir, partial / "media.tar.gz")
         files = {
             file: {"bytes": (partial / file).stat().st_size, "sha256": sha256(partial / file)}
             for file in BACKUP_FILES
@@ -181,6 +182,31 @@ def create(settings: Settings, now: dt.datetime | None = None) -> Path:
     if settings.s3_url:
         upload(settings, final)
     return final
+
+
+def archive_folder(folder: Path, target: Path) -> None:
+    with tarfile.open(target, "w:gz") as archive:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                # Half-written files are skipped: web and worker rename them when done.
+                if path.is_file() and not path.name.endswith(".part"):
+                    archive.add(path, arcname=str(path.relative_to(folder)))
+
+
+def replace_folder(folder: Path, archive_path: Path) -> None:
+    """Empty `folder` and unpack `archive_path` into it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in folder.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    with tarfile.open(archive_path, "r:gz") as archive:
+        archive.extractall(folder, filter="data")
+
+
+def file_count(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
 
 def backups(settings: Settings) -> list[Path]:
@@ -234,16 +260,15 @@ def restore(settings: Settings, name: str, confirmed: bool) -> None:
         raise SystemExit(f"no backup named {name!r} in {settings.backup_dir}")
     manifest = verify(folder)
     current = table_rows()
-    exports_now = (
-        sum(1 for p in settings.exports_dir.rglob("*") if p.is_file())
-        if settings.exports_dir.is_dir()
-        else 0
-    )
     print(f"Backup {name} (made {manifest['created_at']}, checksums verified) would replace:")
     print(f"  database {pg_env()['PGDATABASE']}: {len(current)} tables, now holding")
     for table, count in sorted(current.items()):
         print(f"    {table}: {count} rows now -> {manifest['tables'].get(table, 0)} in the backup")
-    print(f"  exports in {settings.exports_dir}: {exports_now} files now")
+    print(f"  exports in {settings.exports_dir}: {file_count(settings.exports_dir)} files now")
+    # Backups made before images existed have no media archive: media is then left as it is.
+    has_media = "media.tar.gz" in manifest["files"]
+    if has_media:
+        print(f"  media in {settings.media_dir}: {file_count(settings.media_dir)} files now")
     if not confirmed:
         print("Nothing was changed. Run again with CONFIRM=yes (--yes) to restore.")
         return
@@ -263,14 +288,9 @@ def restore(settings: Settings, name: str, confirmed: bool) -> None:
             env=pg_env(),
             check=True,
         )
-        settings.exports_dir.mkdir(parents=True, exist_ok=True)
-        for path in settings.exports_dir.iterdir():
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-        with tarfile.open(folder / "exports.tar.gz", "r:gz") as archive:
-            archive.extractall(settings.exports_dir, filter="data")
+        replace_folder(settings.exports_dir, folder / "exports.tar.gz")
+        if has_media:
+            replace_folder(settings.media_dir, folder / "media.tar.gz")
     log(f"restored {name}")
 
 

@@ -138,6 +138,8 @@ class Settings:
     page_cache: bool
     edge_cache_seconds: int
     instance_path: str
+    media_dir: str = ""
+    image_max_bytes: int = 10 * 1024 * 1024
     metrics_port: int = 0
     sentry_dsn: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -284,6 +286,8 @@ class Settings:
             page_cache=_flag(env.get("PAGE_CACHE"), default=folio_env != "test"),
             edge_cache_seconds=edge_cache_seconds,
             instance_path=str(instance),
+            media_dir=env.get("MEDIA_DIR", "").strip() or str(instance / "media"),
+            image_max_bytes=_int(env, "IMAGE_MAX_BYTES", 10 * 1024 * 1024),
             metrics_port=_int(env, "METRICS_PORT", 0),
             sentry_dsn=_read_secret(env, "SENTRY_DSN") or None,
         )
@@ -344,6 +348,8 @@ class Settings:
             "LOG_LEVEL": self.log_level,
             "EXPORT_DIR": self.export_dir,
             "EXPORT_TTL_HOURS": self.export_ttl_hours,
+            "MEDIA_DIR": self.media_dir,
+            "IMAGE_MAX_BYTES": self.image_max_bytes,
             "CONFIRM_TOKEN_HOURS": self.confirm_token_hours,
             "RESET_TOKEN_HOURS": self.reset_token_hours,
             "POSTS_PER_PAGE": self.posts_per_page,

@@ -7,8 +7,11 @@ import html
 import nh3
 from markdown_it import MarkdownIt
 
+from folio_common import markdown_images
+
 # Raw HTML in Markdown is allowed through the parser only to be filtered by nh3 below.
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
+_md.use(markdown_images.own_images)
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
@@ -18,7 +21,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "img": {"src", "alt", "title"},
+    "img": markdown_images.IMG_ATTRIBUTES,
     "th": {"align"},
     "td": {"align"},
     "code": {"class"},
@@ -29,13 +32,15 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 def render_markdown(text: str) -> str:
     """Safe HTML for `text`: no scripts, no event handlers, no `javascript:` or `data:` URLs."""
     html = _md.render(text or "")
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
+        attribute_filter=markdown_images.keep_attribute,
     )
+    return markdown_images.drop_images_without_source(cleaned)
 
 
 def plain_summary(text: str, length: int = 280) -> str:

@@ -200,8 +200,17 @@ def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
 def integration_env(
-    database_url: str, redis_url: str, smtp_server: tuple[Mailbox, int], export_dir: Path
+    database_url: str,
+    redis_url: str,
+    smtp_server: tuple[Mailbox, int],
+    export_dir: Path,
+    media_dir: Path,
 ) -> dict[str, str]:
     _, smtp_port = smtp_server
     return {
@@ -216,6 +225,7 @@ def integration_env(
         "MAIL_USE_SSL": "false",
         "SERVER_NAME": "folio.test",
         "EXPORT_DIR": str(export_dir),
+        "MEDIA_DIR": str(media_dir),
         "FANOUT_BATCH_SIZE": "2",
         "LOG_LEVEL": "INFO",
     }

@@ -6,9 +6,12 @@ through nginx, back up with `make backup`, `down -v`, start empty, `make restore
 
 from __future__ import annotations
 
+import io
 import subprocess
 import uuid
 from pathlib import Path
+
+from PIL import Image as Pil
 
 from tests.e2e.conftest import COMPOSE, Site, compose, log_in, wait_until
 from tests.e2e.conftest import Account as E2EAccount
@@ -72,17 +75,26 @@ def table_digests(job_runs_cutoff: int = 2**62) -> dict[str, tuple[int, str]]:
     return digests
 
 
-def export_files() -> dict[str, str]:
-    """sha256 of every file on the exports volume, by path (web mounts it too)."""
+def volume_files(folder: str) -> dict[str, str]:
+    """sha256 of every file under `folder` in the web container (the exports or media volume)."""
     result = compose(
-        "exec",
-        "-T",
-        "web",
-        "sh",
-        "-c",
-        "cd /var/lib/folio/exports && find . -type f -exec sha256sum {} +",
+        "exec", "-T", "web", "sh", "-c", f"cd {folder} && find . -type f -exec sha256sum {{}} +"
     )
     return {path: digest for digest, path in (line.split() for line in result.stdout.splitlines())}
+
+
+def export_files() -> dict[str, str]:
+    return volume_files("/var/lib/folio/exports")
+
+
+def media_files() -> dict[str, str]:
+    return volume_files("/var/lib/folio/media")
+
+
+def a_photo() -> bytes:
+    out = io.BytesIO()
+    Pil.new("RGB", (1200, 800), (90, 140, 60)).save(out, format="JPEG")
+    return out.getvalue()
 
 
 def make(*args: str) -> str:
@@ -108,15 +120,28 @@ def test_a_backup_restored_into_an_empty_stack_holds_every_row_and_file(tmp_path
             post_path, {"body": "A comment to keep."}, action=f"{post_path}/comments"
         )
         assert commented.status_code == 200
+        # An image, resized by the worker: the original and its copies are on the media volume.
+        illustrated = author.submit(
+            "/write",
+            {"title": f"{title} (illustrated)", "body": "A field.", "status": "published"},
+            files={"image": ("field.jpg", a_photo(), "image/jpeg")},
+        )
+        assert illustrated.status_code == 200 and "/posts/" in illustrated.url
+        wait_until(
+            lambda: "srcset=" in author.get(illustrated.url).text,
+            timeout=60,
+            what="the image's WebP copies",
+        )
         wait_for_export(author, start_export(author))
 
     # Nothing may write while the reference is taken and the backup made: a task finishing in
     # between would change a row after it was counted. `make restore` starts them again.
     compose("stop", "beat", "worker")
     cutoff = max_job_run_id()
-    before_tables, before_files = table_digests(), export_files()
+    before_tables, before_files, before_media = table_digests(), export_files(), media_files()
     assert before_tables["posts"][0] > 0 and before_tables["comments"][0] > 0
     assert before_files, "the export left no file on the volume"
+    assert len(before_media) >= 4, f"expected an original and its WebP copies: {before_media}"
 
     name = make("backup", f"BACKUP_DIR={tmp_path}").strip().splitlines()[-1]
     assert (tmp_path / name / "manifest.json").is_file()
@@ -128,6 +153,7 @@ def test_a_backup_restored_into_an_empty_stack_holds_every_row_and_file(tmp_path
     )
     assert started.returncode == 0, f"the fresh stack did not start:\n{started.stderr}"
     assert table_digests()["posts"][0] == 0, "the fresh stack is not empty"
+    assert media_files() == {}, "the fresh stack has images"
 
     dry_run = make("restore", f"BACKUP_DIR={tmp_path}", f"BACKUP={name}")
     assert "Nothing was changed" in dry_run
@@ -137,6 +163,7 @@ def test_a_backup_restored_into_an_empty_stack_holds_every_row_and_file(tmp_path
 
     assert table_digests(cutoff) == before_tables
     assert export_files() == before_files
+    assert media_files() == before_media
     with Site() as reader:
         log_in(reader, ADA)
         post = wait_until(lambda: reader.get(post_path), timeout=30, what="the restored post")

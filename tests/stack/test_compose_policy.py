@@ -432,7 +432,13 @@ def test_secrets_can_come_from_files(tmp_path: Path) -> None:
 def test_nginx_reaches_every_web_replica_through_dockers_dns(services: dict[str, Any]) -> None:
     nginx = services["nginx"]
     assert nginx["environment"]["WEB_UPSTREAM"] == "web:8000"
-    # No volume shared with web: nginx follows replicas by name, not through a socket file.
-    nginx_volumes = {v.get("source") for v in nginx.get("volumes", []) if v["type"] == "volume"}
+    # No socket shared with web: nginx follows replicas by name. The one volume both mount is the
+    # uploaded images, which nginx serves and may only read.
+    nginx_volumes = {
+        v.get("source"): v.get("read_only", False)
+        for v in nginx.get("volumes", [])
+        if v["type"] == "volume"
+    }
     web_volumes = {v.get("source") for v in services["web"].get("volumes", [])}
-    assert not nginx_volumes & web_volumes
+    assert nginx_volumes.keys() & web_volumes == {"media"}
+    assert nginx_volumes["media"] is True

@@ -44,8 +44,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import folio_web.security  # noqa: F401 - registers the user loader
-    from folio_web import edge_cache, json_limits
+    from folio_web import edge_cache, images, json_limits
 
+    images.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     # Before the limiter, so its response hook runs after the limiter's (see edge_cache).

@@ -1,6 +1,7 @@
 """Folio's typed SQLAlchemy models, importable from one place."""
 
 from folio_common.models.base import Base, UTCDateTime, utcnow
+from folio_common.models.images import Image, ImageStatus
 from folio_common.models.jobs import Export, ExportStatus, JobRun, JobState
 from folio_common.models.outbox import OutboxMessage
 from folio_common.models.posts import Comment, Post, PostNotification, PostStatus, Tag, post_tags
@@ -15,6 +16,8 @@ __all__ = [
     "Export",
     "ExportStatus",
     "Follow",
+    "Image",
+    "ImageStatus",
     "JobRun",
     "JobState",
     "LoginSession",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from folio_common.models.base import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from folio_common.models.images import Image
     from folio_common.models.users import User
 
 
@@ -87,6 +88,7 @@ class Post(Base):
     search_vector: Mapped[str | None] = deferred(
         mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True)
     )
+    cover_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"))
 
     author: Mapped[User] = relationship(back_populates="posts")
     tags: Mapped[list[Tag]] = relationship(
@@ -95,6 +97,7 @@ class Post(Base):
     comments: Mapped[list[Comment]] = relationship(
         back_populates="post", passive_deletes=True, order_by="Comment.created_at"
     )
+    cover_image: Mapped[Image | None] = relationship()
 
     __table_args__ = (
         Index("ix_posts_status_publish_at", "status", "publish_at"),

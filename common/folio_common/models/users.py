@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from folio_common.models.base import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from folio_common.models.images import Image
     from folio_common.models.posts import Comment, Post
 
 
@@ -68,9 +69,13 @@ class User(Base):
     # Bumped on logout and password change: sessions carrying an older version are refused.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    avatar_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("images.id", ondelete="SET NULL", use_alter=True)
+    )
 
     posts: Mapped[list[Post]] = relationship(back_populates="author", passive_deletes=True)
     comments: Mapped[list[Comment]] = relationship(back_populates="author", passive_deletes=True)
+    avatar_image: Mapped[Image | None] = relationship(foreign_keys=[avatar_image_id])
 
     @property
     def is_confirmed(self) -> bool:

@@ -289,14 +289,20 @@ def get_post_by_slug(slug: str) -> Post | None:
     return db.session.execute(
         select(Post)
         .where(Post.slug == slug)
-        .options(selectinload(Post.tags), selectinload(Post.author))
+        .options(
+            selectinload(Post.tags),
+            selectinload(Post.author).joinedload(User.avatar_image),
+            joinedload(Post.cover_image),
+        )
     ).scalar_one_or_none()
 
 
 def _with_list_options(query: Select[tuple[Post]]) -> Select[tuple[Post]]:
     # Lists show author and tags for every post: the author joined into the page's own query
     # (one per post, so no extra rows), the tags in one more; not a query per post.
-    return query.options(joinedload(Post.author), selectinload(Post.tags))
+    return query.options(
+        joinedload(Post.author), selectinload(Post.tags), joinedload(Post.cover_image)
+    )
 
 
 def _constant(value: object) -> ColumnElement[object]:

@@ -300,7 +300,9 @@ def test_markdown_cannot_put_scripts_on_the_page(client, author, post_form, mark
 
 
 def test_a_body_over_the_size_limit_is_refused_with_413(app, client, author):
+    # The editor takes an image besides the text: its limit is the sum of the two.
     app.config["MAX_CONTENT_LENGTH"] = 1024
+    app.config["IMAGE_MAX_BYTES"] = 1024
 
     response = client.post("/write", data={"title": "Big", "body": "x" * 4096})
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from folio_common.services.accounts import PROFILE_BIO_MAX, PROFILE_NAME_MAX
 from folio_web.auth.forms import PASSWORD_MAX, email_field, new_password_fields
+from folio_web.images import IMAGE_TYPES
 
 
 def current_password_field(label: str) -> PasswordField:
@@ -43,6 +45,13 @@ class ProfileForm(FlaskForm):
         validators=[Length(max=PROFILE_BIO_MAX)],
         description=f"A few words for your author page, up to {PROFILE_BIO_MAX} characters.",
     )
+    avatar = FileField(
+        "Picture",
+        description="JPEG, PNG, WebP or GIF, shown round next to your name. Location and camera "
+        "data are removed.",
+        render_kw={"accept": IMAGE_TYPES},
+    )
+    remove_avatar = BooleanField("Remove my picture")
 
 
 class ButtonForm(FlaskForm):

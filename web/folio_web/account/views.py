@@ -9,8 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from folio_common.extensions import db
 from folio_common.models import User
-from folio_common.services import accounts
+from folio_common.services import accounts, images
 from folio_common.services.accounts import AccountError, TokenError
+from folio_common.services.images import ImageError
+from folio_web import images as uploads
 from folio_web.account import bp
 from folio_web.account.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, ProfileForm
 from folio_web.auth.forms import attach_error
@@ -149,11 +151,18 @@ def profile() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             accounts.update_profile(user, form.display_name.data, form.bio.data)
+            if file := uploads.uploaded_file(form.avatar.data):
+                images.set_avatar(user, uploads.store(user, file))
+            elif form.remove_avatar.data:
+                images.set_avatar(user, None)
             db.session.commit()
+        except ImageError as exc:
+            db.session.rollback()
+            form.avatar.errors = [*form.avatar.errors, str(exc)]
         except AccountError as exc:
             db.session.rollback()
             attach_error(form, exc)
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for("account.index"))
-    return render_template("account/profile.html", form=form)
+    return render_template("account/profile.html", form=form, user=user)

@@ -84,7 +84,7 @@ def _configure(app: Flask) -> None:
 
 
 def init_api(app: Flask) -> FolioApi:
-    from folio_web.api import comments, docs, exports, posts, tags, tokens, users
+    from folio_web.api import comments, docs, exports, images, posts, tags, tokens, users
     from folio_web.api.auth import init_jwt
 
     _configure(app)
@@ -94,7 +94,7 @@ def init_api(app: Flask) -> FolioApi:
     per_token = limiter.shared_limit(
         _api_rate_limit, scope="api-token", key_func=_bearer_key, exempt_when=_has_no_bearer
     )
-    for module in (tokens, posts, comments, tags, users, exports):
+    for module in (tokens, posts, comments, tags, users, exports, images):
         csrf.exempt(module.blp)
         per_ip(module.blp)
         per_token(module.blp)

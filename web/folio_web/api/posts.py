@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from folio_common.extensions import db
 from folio_common.models import Permission, Post, PostStatus, Tag, User
+from folio_common.services import images as image_service
 from folio_common.services import posts as post_service
 from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
 from folio_web.api.problems import fail
@@ -76,6 +77,17 @@ def _post_response(post: Post, status: int = 200) -> Response:
     if status == 201:
         headers["Location"] = url_for("api-posts.get_post", post_id=post.id)
     return json_response(post_schema.dump(post), status, headers=headers)
+
+
+def _set_cover(post: Post, data: dict[str, Any], user: User) -> None:
+    """Apply `cover_image_id` when the request has it (null removes the cover)."""
+    if "cover_image_id" not in data:
+        return
+    try:
+        image_service.set_post_cover(post, image_service.owned_image(data["cover_image_id"], user))
+    except image_service.ImageError as exc:
+        db.session.rollback()
+        fail(422, str(exc), field="cover_image_id")
 
 
 def _post_error(exc: post_service.PostError) -> NoReturn:
@@ -179,6 +191,7 @@ def create_post(data: dict[str, Any]) -> Response:
         )
     except post_service.PostError as exc:
         _post_error(exc)
+    _set_cover(post, data, user)
     db.session.commit()
     return _post_response(post, 201)
 
@@ -215,10 +228,12 @@ def update_post(data: dict[str, Any], post_id: int) -> Response:
     overwriting someone else's change: a stale ETag gets 412."""
     post = _editable_post(post_id)
     check_if_match(post_schema.dump(post))
+    fields = {name: value for name, value in data.items() if name != "cover_image_id"}
     try:
-        post_service.update_post(post, **data)
+        post_service.update_post(post, **fields)
     except post_service.PostError as exc:
         _post_error(exc)
+    _set_cover(post, data, api_user())
     db.session.commit()
     return _post_response(post)
 

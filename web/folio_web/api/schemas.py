@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
-from folio_common.models import ExportStatus, PostStatus, Role
+from folio_common.models import ExportStatus, ImageStatus, PostStatus, Role
 from folio_common.services.posts import MAX_TAGS, SLUG_PATTERN, TAG_PATTERN
 
 MAX_PER_PAGE = 100
@@ -180,6 +181,7 @@ class PostSchema(Schema):
     published_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    cover_image_id = fields.Integer(allow_none=True, metadata={"description": "See /api/v1/images"})
 
 
 class PostPageSchema(Schema):
@@ -218,6 +220,11 @@ class PostWriteSchema(Schema):
     slug = Text(**SLUG_FIELD)
     status = fields.Enum(PostStatus, by_value=True)
     publish_at = Moment(allow_none=True, metadata={"description": "For status scheduled"})
+    cover_image_id = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "One of your images (POST /images); null removes the cover"},
+    )
 
 
 class PostCreateSchema(PostWriteSchema):
@@ -273,3 +280,31 @@ class ExportSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
     expires_at = fields.DateTime(allow_none=True)
     download_url = fields.String(allow_none=True)
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+class ImageUploadSchema(Schema):
+    file = Upload(
+        required=True,
+        metadata={"description": "A JPEG, PNG, WebP or GIF image, judged by its content"},
+    )
+
+
+class ImageSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.Enum(
+        ImageStatus,
+        by_value=True,
+        required=True,
+        metadata={"description": "pending until the resized WebP copies exist"},
+    )
+    format = fields.String(required=True)
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    size_bytes = fields.Integer(required=True)
+    url = fields.String(required=True, metadata={"description": "The stored original"})
+    markdown = fields.String(required=True, metadata={"description": "Paste into a post's body"})
+    srcset = fields.String(allow_none=True, metadata={"description": "Once ready"})
+    created_at = fields.DateTime(required=True)

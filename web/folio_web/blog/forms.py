@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
 
 from folio_common.models import Post, PostStatus
+from folio_web.images import IMAGE_TYPES
 
 # A published post is edited in place; the other choices take it off the site.
 PUBLISHED_STATUS_CHOICES = [
@@ -28,7 +39,11 @@ class PostForm(FlaskForm):
     # Required fields and tag rules are checked by the posts service, which also serves the API;
     # its errors are attached to these fields so both paths give the same messages.
     title = StringField("Title")
-    body = TextAreaField("Text", description="Markdown. Raw HTML is filtered when you save.")
+    body = TextAreaField(
+        "Text",
+        description="Markdown. Raw HTML is filtered when you save. Only images uploaded here are "
+        "shown: an image from another site becomes a link to it.",
+    )
     tags = StringField("Tags", description="Separate tags with commas, at most eight.")
     status = SelectField("When", choices=STATUS_CHOICES, default=PostStatus.DRAFT.value)
     publish_at = DateTimeLocalField(
@@ -37,6 +52,24 @@ class PostForm(FlaskForm):
         validators=[Optional()],
         description="Only used when scheduling. The time is read as UTC.",
     )
+
+    # Uploads (folio_web.images): the image's Markdown is added at the end of the text.
+    image = FileField(
+        "Add an image",
+        description="JPEG, PNG, WebP or GIF. Its Markdown goes at the end of the text, where "
+        "you can move it. Location and camera data are removed.",
+        render_kw={"accept": IMAGE_TYPES},
+    )
+    image_alt = StringField(
+        "Describe the image",
+        validators=[Length(max=200)],
+        description="For readers who cannot see it (the image's alt text).",
+    )
+    upload = SubmitField("Upload and add to the text")
+    cover = FileField("Cover image", render_kw={"accept": IMAGE_TYPES})
+    # A cover uploaded while the rest of the form still had errors, kept across the re-render.
+    cover_image_id = HiddenField()
+    remove_cover = BooleanField("Remove the cover image")
 
     @classmethod
     def for_post(cls, post: Post) -> PostForm:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -17,10 +17,13 @@ from sqlalchemy import Select
 
 from folio_common.extensions import db
 from folio_common.models import Comment, Permission, Post, PostStatus, Role, User
-from folio_common.services import comments, follows, posts
+from folio_common.services import comments, follows, images, posts
 from folio_common.services.comments import CommentError
 from folio_common.services.follows import FollowError
+from folio_common.services.images import ImageError
 from folio_common.services.posts import PostError
+from folio_web import images as uploads
+from folio_web.api.problems import problem
 from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
 from folio_web.blog.paging import cursor, page_number, search_query
@@ -204,9 +207,47 @@ def search() -> ResponseReturnValue:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _save_post(form: PostForm, save: Callable[..., Post]) -> ResponseReturnValue | None:
+def _take_uploads(form: PostForm) -> bool:
+    """Store the form's image and cover, committed at once (the post may not save); True if
+    every attached file was taken. The image's Markdown is added to the text being edited."""
+    taken = True
+    for field in (form.image, form.cover):
+        file = uploads.uploaded_file(field.data)
+        if file is None:
+            continue
+        try:
+            image = uploads.store(_me(), file)
+        except ImageError as error:
+            db.session.rollback()
+            field.errors = [*field.errors, str(error)]
+            taken = False
+            continue
+        db.session.commit()
+        if field is form.image:
+            markdown = images.markdown_for(image, form.image_alt.data or "")
+            form.body.data = f"{(form.body.data or '').rstrip()}\n\n{markdown}\n".lstrip()
+            form.image_alt.data = ""
+        else:
+            form.cover_image_id.data = str(image.id)
+    return taken
+
+
+def _cover_choice(form: PostForm, post: Post | None) -> tuple[bool, int | None]:
+    """Whether the form changes the cover, and to which image id (None: no cover)."""
+    if form.remove_cover.data:
+        return True, None
+    if form.cover_image_id.data and form.cover_image_id.data.isdigit():
+        return True, int(form.cover_image_id.data)
+    return False, post.cover_image_id if post else None
+
+
+def _save_post(
+    form: PostForm, save: Callable[..., Post], post: Post | None = None
+) -> ResponseReturnValue | None:
     """Create or update a post from the form: a redirect to it, or None to show the errors."""
+    changes_cover, cover_id = _cover_choice(form, post)
     try:
+        cover = images.owned_image(cover_id, _me()) if changes_cover else None
         saved = save(
             title=form.title.data or "",
             body=form.body.data or "",
@@ -214,7 +255,9 @@ def _save_post(form: PostForm, save: Callable[..., Post]) -> ResponseReturnValue
             status=PostStatus(form.status.data),
             publish_at=form.publish_at_utc(),
         )
-    except PostError as error:
+        if changes_cover:
+            images.set_post_cover(saved, cover)
+    except (PostError, ImageError) as error:
         db.session.rollback()
         _attach_error(form, error)
         return None
@@ -223,13 +266,42 @@ def _save_post(form: PostForm, save: Callable[..., Post]) -> ResponseReturnValue
     return redirect(url_for("blog.post", slug=saved.slug))
 
 
+def _write_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
+    """Save the post, or show the form again: with errors, or with an upload's Markdown added."""
+    if not form.validate_on_submit() or not _take_uploads(form):
+        return render_template("blog/write.html", form=form, post=post)
+    if form.upload.data:
+        # "Upload and add to the text": the form comes back with the Markdown, nothing saved.
+        if uploads.uploaded_file(form.image.data) is None:
+            form.image.errors = ["Choose an image to upload."]
+        else:
+            flash("The image is uploaded: its Markdown is at the end of the text.", "success")
+        return render_template("blog/write.html", form=form, post=post)
+    save = partial(posts.update_post, post) if post else partial(posts.create_post, _me())
+    return _save_post(form, save, post) or render_template("blog/write.html", form=form, post=post)
+
+
+@bp.post("/write/images")
+@permission_required(Permission.WRITE)
+def upload_image() -> ResponseReturnValue:
+    """The editor's script uploads here (with the form's session and CSRF token) and puts the
+    answer's Markdown at the cursor; without the script the editor form does the same."""
+    file = uploads.uploaded_file(request.files.get("image"))
+    if file is None:
+        return problem(422, "Choose an image to upload.")
+    try:
+        image = uploads.store(_me(), file)
+    except ImageError as error:
+        db.session.rollback()
+        return problem(422, str(error))
+    db.session.commit()
+    return jsonify(markdown=images.markdown_for(image, request.form.get("alt", ""))), 201
+
+
 @bp.route("/write", methods=["GET", "POST"])
 @permission_required(Permission.WRITE)
 def write() -> ResponseReturnValue:
-    form = PostForm()
-    if form.validate_on_submit() and (saved := _save_post(form, partial(posts.create_post, _me()))):
-        return saved
-    return render_template("blog/write.html", form=form, post=None)
+    return _write_form(PostForm(), None)
 
 
 @bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
@@ -238,9 +310,7 @@ def edit(slug: str) -> ResponseReturnValue:
     post = _editable_post_or_abort(slug)
     form = PostForm() if request.method == "POST" else PostForm.for_post(post)
     form.offer_choices_for(post)
-    if form.validate_on_submit() and (saved := _save_post(form, partial(posts.update_post, post))):
-        return saved
-    return render_template("blog/write.html", form=form, post=post)
+    return _write_form(form, post)
 
 
 @bp.post("/posts/<slug>/delete")

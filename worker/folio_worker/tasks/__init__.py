@@ -1,5 +1,5 @@
 """Task modules, by concern; importing this package registers every task with Celery."""
 
-from folio_worker.tasks import exports, jobs, mail, maintenance, posts
+from folio_worker.tasks import exports, images, jobs, mail, maintenance, posts
 
-__all__ = ["exports", "jobs", "mail", "maintenance", "posts"]
+__all__ = ["exports", "images", "jobs", "mail", "maintenance", "posts"]
