@@ -7,6 +7,7 @@ import time
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from folio_common.extensions import db
 
@@ -83,6 +84,7 @@ def migrate_command(wait: int) -> None:
 @click.option("--batch-size", default=200, show_default=True, help="Rows per transaction.")
 @click.option("--after-post", default=0, help="Resume after this post id.")
 @click.option("--after-comment", default=0, help="Resume after this comment id.")
+@with_appcontext
 def rerender_command(batch_size: int, after_post: int, after_comment: int) -> None:
     """Render every post and comment's stored HTML again with the current Markdown rules.
 

@@ -13,6 +13,7 @@ import re
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -50,10 +51,21 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     )
 
 
+def _align_cells_by_class(state: StateCore) -> None:
+    """Column alignment as a class: markdown-it writes a style attribute, which nh3 drops and
+    the CSP (no inline styles) would refuse anyway."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = str(token.attrs.pop("style", ""))
+            if style.startswith("text-align:"):
+                token.attrSet("class", "align-" + style.removeprefix("text-align:"))
+
+
 # Raw HTML in Markdown is allowed through the parser only to be filtered by nh3 below.
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False, "highlight": _highlight}).enable(
     ["table", "strikethrough"]
 )
+_md.core.ruler.push("align_cells_by_class", _align_cells_by_class)
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
@@ -64,13 +76,14 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
     "img": {"src", "alt", "title"},
-    "th": {"align"},
-    "td": {"align"},
     "code": {"class"},
 }
 # Only Pygments' own token classes: raw HTML cannot borrow the site's classes to look official.
+CELL_CLASSES = {"align-left", "align-center", "align-right"}
 ALLOWED_CLASSES = {
     "pre": {CODE_CLASS},
+    "th": CELL_CLASSES,
+    "td": CELL_CLASSES,
     "span": {name for name in STANDARD_TYPES.values() if name},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
