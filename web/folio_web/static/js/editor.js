@@ -105,7 +105,7 @@ function start(form) {
     const now = fieldsOf();
     if (!stored || (stored.body === now.body && stored.title === now.title)) return;
     const notice = document.getElementById("editor-restore");
-    notice.querySelector("time").textContent = new Date(stored.savedAt).toLocaleString();
+    notice.querySelector(".restore-time").textContent = new Date(stored.savedAt).toLocaleString();
     notice.hidden = false;
     notice.querySelector("[data-restore]").addEventListener("click", () => {
       title.value = stored.title;
