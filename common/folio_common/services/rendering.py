@@ -8,7 +8,9 @@ run rewrites the same HTML (idempotent).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -27,39 +29,49 @@ class Batch:
     last_id: int | None
 
 
-def rerender_posts(after_id: int = 0, size: int = DEFAULT_BATCH_SIZE) -> Batch:
-    """Render the next `size` posts after `after_id` again; the caller commits."""
+def _rerender(
+    model: type[Post] | type[Comment],
+    after_id: int,
+    size: int,
+    update: Callable[[Any], bool],
+) -> Batch:
+    """Apply `update` (True: it changed the row) to the next `size` rows of `model`."""
     rows = db.session.execute(
-        select(Post).where(Post.id > after_id).order_by(Post.id).limit(size)
+        select(model).where(model.id > after_id).order_by(model.id).limit(size)
     ).scalars()
     changed, last_id = 0, None
-    for post in rows:
-        last_id = post.id
-        body_html = render_markdown(post.body_markdown)
-        words = count_words(body_html)
-        if body_html != post.body_html or words != post.word_count:
-            # The body's own columns only: updated_at says when the author last edited it.
-            post.body_html, post.word_count = body_html, words
-            changed += 1
+    for row in rows:
+        last_id = row.id
+        changed += update(row)
     db.session.flush()
     if changed:
         content_cache.invalidate()
     return Batch(changed, last_id)
+
+
+def _rerender_post(post: Post) -> bool:
+    body_html = render_markdown(post.body_markdown)
+    words = count_words(body_html)
+    if body_html == post.body_html and words == post.word_count:
+        return False
+    # The body's own columns only: updated_at says when the author last edited it.
+    post.body_html, post.word_count = body_html, words
+    return True
+
+
+def _rerender_comment(comment: Comment) -> bool:
+    body_html = render_comment(comment.body)
+    if body_html == comment.body_html:
+        return False
+    comment.body_html = body_html
+    return True
+
+
+def rerender_posts(after_id: int = 0, size: int = DEFAULT_BATCH_SIZE) -> Batch:
+    """Render the next `size` posts after `after_id` again; the caller commits."""
+    return _rerender(Post, after_id, size, _rerender_post)
 
 
 def rerender_comments(after_id: int = 0, size: int = DEFAULT_BATCH_SIZE) -> Batch:
     """Render the next `size` comments after `after_id` again; the caller commits."""
-    rows = db.session.execute(
-        select(Comment).where(Comment.id > after_id).order_by(Comment.id).limit(size)
-    ).scalars()
-    changed, last_id = 0, None
-    for comment in rows:
-        last_id = comment.id
-        body_html = render_comment(comment.body)
-        if body_html != comment.body_html:
-            comment.body_html = body_html
-            changed += 1
-    db.session.flush()
-    if changed:
-        content_cache.invalidate()
-    return Batch(changed, last_id)
+    return _rerender(Comment, after_id, size, _rerender_comment)

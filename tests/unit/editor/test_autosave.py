@@ -8,16 +8,8 @@ from sqlalchemy import select
 from folio_common.extensions import db
 from folio_common.models import Post, PostStatus
 from folio_common.services import content_cache
-from tests.factories import PostFactory, UserFactory
+from tests.factories import PostFactory
 from tests.unit.blog.conftest import TOKEN_PATTERN
-
-
-@pytest.fixture
-def author(committed, login_as):
-    with committed():
-        user = UserFactory(username="ada")
-    login_as(user)
-    return user
 
 
 @pytest.fixture

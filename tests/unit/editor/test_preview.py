@@ -30,14 +30,6 @@ See [the notes](https://example.org/notes "Notes") and <a href="javascript:alert
 """
 
 
-@pytest.fixture
-def author(committed, login_as):
-    with committed():
-        user = UserFactory(username="ada")
-    login_as(user)
-    return user
-
-
 def _token(client, path: str = "/write") -> str:
     match = TOKEN_PATTERN.search(client.get(path).get_data(as_text=True))
     assert match
