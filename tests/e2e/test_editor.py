@@ -18,6 +18,7 @@ from .conftest import BASE_URL, Account, Site, csrf_token
 from .test_browser import browser  # noqa: F401 - the Chromium fixture
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
@@ -120,8 +121,12 @@ def test_in_chromium_the_live_preview_matches_the_saved_post(
     assert re.fullmatch(r"\d+ words · 1 min read", browser.find_element(By.ID, "editor-stats").text)
 
     # Autosave turns the new post into a draft on the server, and Save then updates that draft.
-    wait.until(ec.url_contains("/edit"))
-    wait.until(ec.text_to_be_present_in_element((By.ID, "editor-state"), "Draft saved"))
+    state = browser.find_element(By.ID, "editor-state")
+    try:
+        WebDriverWait(browser, 60).until(ec.url_contains("/edit"))
+    except TimeoutException:
+        pytest.fail(f"no autosave: the editor says {state.text!r}; {browser.get_log('browser')}")
+    assert state.text.startswith("Draft saved"), state.text
     _screenshots(browser, "editor")
 
     Select(browser.find_element(By.NAME, "status")).select_by_value("published")
