@@ -16,8 +16,9 @@ scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"
 project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurrent checkout
-# E2E_TAG names the images, so concurrent checkouts do not build over each other's.
-tag="${E2E_TAG:-e2e}"
+# Images are tagged after the project (E2E_TAG overrides): with one shared tag, a concurrent
+# checkout's build could replace the images between this build and this start.
+tag="${E2E_TAG:-$project}"
 throwaway_env "$workdir" "$tag" > "$workdir/e2e.env"
 
 # The same values in the environment, where they win over anything make or the shell exported.

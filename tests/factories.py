@@ -8,7 +8,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from folio_common.extensions import db
-from folio_common.markdown import plain_summary, render_markdown
+from folio_common.markdown import count_words, plain_summary, render_comment, render_markdown
 from folio_common.models import Comment, Post, PostStatus, Role, Tag, User, utcnow
 from folio_common.passwords import hash_password
 
@@ -58,6 +58,7 @@ class PostFactory(BaseFactory):
     body_markdown = "Some *Markdown* text."
     body_html = factory.LazyAttribute(lambda p: render_markdown(p.body_markdown))
     summary = factory.LazyAttribute(lambda p: plain_summary(p.body_markdown))
+    word_count = factory.LazyAttribute(lambda p: count_words(p.body_html))
     status = PostStatus.PUBLISHED
     published_at = factory.LazyFunction(lambda: utcnow() - timedelta(minutes=5))
 
@@ -72,3 +73,4 @@ class CommentFactory(BaseFactory):
     post = factory.SubFactory(PostFactory)
     author = factory.SubFactory(UserFactory)
     body = "A thoughtful comment."
+    body_html = factory.LazyAttribute(lambda c: render_comment(c.body))

@@ -1,4 +1,4 @@
-"""Flask CLI commands shared by every process: `flask create-admin`, `flask seed`."""
+"""Flask CLI commands shared by every process: create-admin, migrate, seed, rerender."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from folio_common.extensions import db
 
@@ -79,9 +80,39 @@ def migrate_command(wait: int) -> None:
     click.echo("database is up to date")
 
 
+@click.command("rerender")
+@click.option("--batch-size", default=200, show_default=True, help="Rows per transaction.")
+@click.option("--after-post", default=0, help="Resume after this post id.")
+@click.option("--after-comment", default=0, help="Resume after this comment id.")
+@with_appcontext
+def rerender_command(batch_size: int, after_post: int, after_comment: int) -> None:
+    """Render every post and comment's stored HTML again with the current Markdown rules.
+
+    Run once after a release that changes them (docs/operations.md); the site stays up meanwhile
+    and old rows show their previous HTML until their batch is done.
+    """
+    from folio_common.services.rendering import rerender_comments, rerender_posts
+
+    for kind, rerender, after in (
+        ("post", rerender_posts, after_post),
+        ("comment", rerender_comments, after_comment),
+    ):
+        total = 0
+        while True:
+            batch = rerender(after, batch_size)
+            db.session.commit()
+            if batch.last_id is None:
+                break
+            total += batch.changed
+            after = batch.last_id
+            click.echo(f"{kind}s up to id {after}: {total} changed")
+        click.echo(f"{kind}s done: {total} changed")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(migrate_command)
+    app.cli.add_command(rerender_command)
     from folio_common.seed import seed_command
 
     app.cli.add_command(seed_command)

@@ -123,6 +123,7 @@ class Settings:
     ratelimit_enabled: bool
     login_failure_limit: str
     api_rate_limit: str
+    editor_rate_limit: str
     jwt_access_minutes: int
     jwt_refresh_days: int
     cors_origins: tuple[str, ...]
@@ -270,6 +271,7 @@ class Settings:
             ratelimit_enabled=_flag(env.get("RATELIMIT_ENABLED"), default=True),
             login_failure_limit=env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
             api_rate_limit=env.get("API_RATE_LIMIT", "300 per minute"),
+            editor_rate_limit=env.get("EDITOR_RATE_LIMIT", "120 per minute"),
             jwt_access_minutes=_int(env, "JWT_ACCESS_MINUTES", 15),
             jwt_refresh_days=_int(env, "JWT_REFRESH_DAYS", 30),
             cors_origins=cors,
@@ -367,6 +369,7 @@ class Settings:
             "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
             "LOGIN_FAILURE_LIMIT": self.login_failure_limit,
             "API_RATE_LIMIT": self.api_rate_limit,
+            "EDITOR_RATE_LIMIT": self.editor_rate_limit,
             "JWT_ACCESS_MINUTES": self.jwt_access_minutes,
             "JWT_REFRESH_DAYS": self.jwt_refresh_days,
             "CORS_ORIGINS": self.cors_origins,

@@ -16,11 +16,13 @@ from typing import Any
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bench.scale import dataset
 from folio_common.config import Settings
 from folio_common.extensions import db
+from folio_common.models import Post
+from folio_common.services import posts
 from folio_web import create_app
 from tests.integration.support import (
     create_database,
@@ -143,3 +145,40 @@ def test_pages_follow_the_index_to_the_oldest_posts(big_app: Flask) -> None:
     )
     assert older["data"][0]["id"] < first["data"][-1]["id"]
     assert older["meta"]["newer"] == older["data"][0]["id"]
+
+
+def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+def test_more_from_the_author_reads_a_few_rows_of_the_authors_index(big_app: Flask) -> None:
+    """The foot of a post by the most prolific author: the index's first rows, no sort."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        sent.append((statement, parameters))
+
+    with big_app.app_context():
+        newest = db.session.execute(
+            select(Post)
+            .where(Post.author_id == dataset.USER_BASE + 10)
+            .order_by(Post.published_at.desc())
+            .limit(1)
+        ).scalar_one()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            more = posts.more_by_author(newest, 3)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert len(more) == 3 and newest not in more
+        [(statement, parameters)] = sent
+        with db.session.connection().connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
+            nodes = list(_plan_nodes(cursor.fetchone()[0][0]["Plan"]))
+        db.session.remove()
+
+    indexes = {node.get("Index Name") for node in nodes}
+    assert "ix_posts_author_published_newest" in indexes, nodes
+    assert not [node for node in nodes if node["Node Type"] in ("Sort", "Seq Scan")], nodes

@@ -70,7 +70,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 # Feature blueprints, each a package exposing `bp`; registered in this order.
-_FEATURE_BLUEPRINTS: tuple[str, ...] = ("auth", "account", "exports", "blog", "admin")
+_FEATURE_BLUEPRINTS: tuple[str, ...] = ("auth", "account", "exports", "blog", "editor", "admin")
 
 
 def _incoming_request_id() -> str:

@@ -1,4 +1,4 @@
-"""Jinja helpers: fingerprinted static URLs and dates."""
+"""Jinja helpers: fingerprinted static URLs, dates, reading times and initials."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, url_for
+
+from folio_common.markdown import reading_minutes
 
 
 @cache
@@ -29,6 +31,15 @@ def register(app: Flask) -> None:
     @app.template_filter("date")
     def format_date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
         return value.strftime(fmt) if value else ""
+
+    @app.template_filter("reading_time")
+    def format_reading_time(words: int) -> str:
+        return f"{reading_minutes(words)} min read"
+
+    @app.template_filter("initials")
+    def initials(name: str) -> str:
+        """Up to two initials of a name: "Ada Lovelace" → "AL", "ada" → "A"."""
+        return "".join(word[0] for word in name.split()[:2]).upper()
 
     @app.template_filter("isodate")
     def format_isodate(value: datetime | None) -> str:

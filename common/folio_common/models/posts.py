@@ -75,6 +75,8 @@ class Post(Base):
     body_markdown: Mapped[str] = mapped_column(Text)
     # Rendered and sanitised once on save: pages never render Markdown per request.
     body_html: Mapped[str] = mapped_column(Text)
+    # Words of the rendered text, counted on save with it, for the reading time.
+    word_count: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[PostStatus] = mapped_column(
         enum_column(PostStatus),
         default=PostStatus.DRAFT,
@@ -150,6 +152,9 @@ class Comment(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     body: Mapped[str] = mapped_column(Text)
+    # The body's Markdown subset rendered on save; NULL for comments written before it existed
+    # until `flask rerender` fills them in (the page shows those as plain text meanwhile).
+    body_html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     post: Mapped[Post] = relationship(back_populates="comments")

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from folio_common.extensions import db
+from folio_common.markdown import render_comment
 from folio_common.models import Comment, Permission, Post, User
 from folio_common.services import content_cache
 
@@ -28,7 +29,7 @@ def add_comment(post: Post, author: User, body: str) -> Comment:
         raise CommentError("Comments open once a post is published.", field=None)
     if not author.can(Permission.COMMENT):
         raise CommentError("Confirm your email address before commenting.", field=None)
-    comment = Comment(post=post, author=author, body=body)
+    comment = Comment(post=post, author=author, body=body, body_html=render_comment(body))
     db.session.add(comment)
     db.session.flush()
     content_cache.invalidate()

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select,
 from sqlalchemy.orm import joinedload, selectinload
 
 from folio_common.extensions import db
-from folio_common.markdown import plain_summary, render_markdown
+from folio_common.markdown import count_words, plain_summary, render_markdown
 from folio_common.models import Post, PostStatus, Tag, User, post_tags, utcnow
 from folio_common.models.posts import SEARCH_CONFIG
 from folio_common.queue import enqueue
@@ -143,6 +143,14 @@ def _validate(title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
+def _set_body(post: Post, body: str) -> None:
+    """The Markdown and everything derived from it, which pages show without rendering."""
+    post.body_markdown = body
+    post.body_html = render_markdown(body)
+    post.summary = plain_summary(body)
+    post.word_count = count_words(post.body_html)
+
+
 def _apply_status(post: Post, status: PostStatus, publish_at: datetime | None) -> None:
     """Move `post` to `status`; a post becoming published tells its author's followers."""
     now = utcnow()
@@ -186,16 +194,15 @@ def create_post(
         author=author,
         title=title,
         slug=slug or unique_slug(title),
-        body_markdown=body,
-        body_html=render_markdown(body),
-        summary=plain_summary(body),
         status=PostStatus.DRAFT,
         tags=tag_rows,
     )
+    _set_body(post, body)
     db.session.add(post)
     db.session.flush()
     _apply_status(post, PostStatus(status), publish_at)
-    content_cache.invalidate()
+    if post.is_published:
+        content_cache.invalidate()
     return post
 
 
@@ -212,11 +219,10 @@ def update_post(
     new_title, new_body = _validate(
         title if title is not None else post.title, body if body is not None else post.body_markdown
     )
+    was_published = post.is_published
     post.title = new_title
     if body is not None:
-        post.body_markdown = new_body
-        post.body_html = render_markdown(new_body)
-        post.summary = plain_summary(new_body)
+        _set_body(post, new_body)
     if slug is not None and slug != post.slug:
         slug = slugify(slug, max_length=200)
         if not slug:
@@ -230,7 +236,10 @@ def update_post(
         _apply_status(post, PostStatus(status), publish_at)
     post.updated_at = utcnow()
     db.session.flush()
-    content_cache.invalidate()
+    # Only published posts reach cached pages (anonymous readers'): an autosaved draft every few
+    # seconds must not empty the whole page cache.
+    if was_published or post.is_published:
+        content_cache.invalidate()
     return post
 
 
@@ -357,6 +366,25 @@ def published_by(author: User) -> Select[tuple[Post]]:
     """An author's published posts, newest first (ix_posts_author_published_newest)."""
     query = select(Post).where(Post.status == PostStatus.PUBLISHED, Post.author_id == author.id)
     return _with_list_options(query.order_by(Post.published_at.desc(), Post.id.desc()))
+
+
+def more_by_author(post: Post, limit: int) -> list[Post]:
+    """The author's newest published posts other than `post`, for the foot of its page.
+
+    The first `limit` + 1 entries of ix_posts_author_published_newest: a few index rows, however
+    many posts the author has. Title, slug and date are all the list shows, so no options.
+    """
+    query = (
+        select(Post)
+        .where(
+            Post.status == PostStatus.PUBLISHED,
+            Post.author_id == post.author_id,
+            Post.id != post.id,
+        )
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.execute(query).scalars())
 
 
 def unpublished_posts(author: User, limit: int) -> list[Post]:

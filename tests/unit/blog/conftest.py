@@ -14,6 +14,7 @@ from sqlalchemy.orm import scoped_session
 from folio_common.extensions import db
 from folio_common.models import User
 from folio_common.services import accounts
+from tests.factories import UserFactory
 
 # Matches the token in WTForms' hidden_tag() and in hand-written inputs, whatever the order.
 TOKEN_PATTERN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
@@ -53,6 +54,15 @@ def login_as(app: Flask, client: FlaskClient) -> Callable[[User], None]:
             session["_fresh"] = True
 
     return login
+
+
+@pytest.fixture
+def author(committed, login_as) -> User:
+    """A signed-in author, "ada"."""
+    with committed():
+        user = UserFactory(username="ada")
+    login_as(user)
+    return user
 
 
 @pytest.fixture

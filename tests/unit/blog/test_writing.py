@@ -29,14 +29,6 @@ def _post(app, slug: str) -> Post:
         return post
 
 
-@pytest.fixture
-def author(committed, login_as):
-    with committed():
-        user = UserFactory(username="ada")
-    login_as(user)
-    return user
-
-
 def test_author_publishes_a_tagged_post_that_shows_on_index_and_tag_page(client, author, post_form):
     response = post_form(
         "/write",

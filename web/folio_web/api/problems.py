@@ -20,8 +20,17 @@ PROBLEM_MIMETYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="folio"'
 
 
+# Blueprints outside /api/ whose endpoints answer JSON to scripts: their errors are problems too.
+PROBLEM_BLUEPRINTS = frozenset({"editor"})
+
+
 def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
+
+
+def answers_problems() -> bool:
+    """Errors of this request are problem+json: an API request or an editor endpoint's."""
+    return is_api_request() or request.blueprint in PROBLEM_BLUEPRINTS
 
 
 def problem(

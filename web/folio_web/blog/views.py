@@ -32,6 +32,8 @@ from folio_web.security import is_safe_next, permission_required
 
 # An author sees this many of their latest drafts and scheduled posts above their posts.
 UNPUBLISHED_SHOWN = 50
+# Other posts by the same author listed at the foot of a post.
+MORE_FROM_AUTHOR = 3
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -148,6 +150,7 @@ def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
         can_comment=can_comment,
         comment_form=comment_form,
         follow=_follow_state(post.author),
+        more=posts.more_by_author(post, MORE_FROM_AUTHOR),
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from folio_common.extensions import db
-from folio_web.api.problems import http_problem, is_api_request, problem
+from folio_web.api.problems import answers_problems, http_problem, problem
 from folio_web.extensions import login_manager
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if status >= 500:
             _rollback()
-        if is_api_request():
+        if answers_problems():
             return http_problem(error)
         if wants_json():
             body = jsonify(status=status, title=error.name, detail=error.description)
@@ -106,7 +106,7 @@ def register_error_handlers(app: Flask) -> None:
             extra={"error": f"{type(error).__name__}: {error}"[:500], "path": request.path},
         )
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-        if is_api_request():
+        if answers_problems():
             return problem(503, f"{detail} Retry later.", headers=headers)
         if wants_json():
             return jsonify(status=503, title="Service Unavailable", detail=detail), 503, headers
