@@ -353,6 +353,14 @@ def published_by(author: User) -> Select[tuple[Post]]:
     return _with_list_options(query.order_by(Post.published_at.desc(), Post.id.desc()))
 
 
+def published_count(author: User) -> int:
+    """How many posts `author` has published (ix_posts_author_published_newest)."""
+    query = select(func.count()).where(
+        Post.status == PostStatus.PUBLISHED, Post.author_id == author.id
+    )
+    return db.session.execute(query).scalar_one()
+
+
 def unpublished_posts(author: User, limit: int) -> list[Post]:
     """An author's drafts and scheduled posts, latest first (shown to the author alone)."""
     query = select(Post).where(Post.author_id == author.id, Post.status != PostStatus.PUBLISHED)

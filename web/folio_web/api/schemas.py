@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from folio_common.models import ExportStatus, PostStatus, Role
+from folio_common.models import Export, ExportStatus, PostStatus, Role
+from folio_common.services import exports
 from folio_common.services.posts import MAX_TAGS, SLUG_PATTERN, TAG_PATTERN
 
 MAX_PER_PAGE = 100
@@ -272,4 +274,9 @@ class ExportSchema(Schema):
     created_at = fields.DateTime(required=True)
     finished_at = fields.DateTime(allow_none=True)
     expires_at = fields.DateTime(allow_none=True)
-    download_url = fields.String(allow_none=True)
+    download_url = fields.Method("_download_url", allow_none=True, metadata={"type": "string"})
+
+    def _download_url(self, export: Export) -> str | None:
+        if not exports.is_downloadable(export):
+            return None
+        return url_for("api-exports.download_export", export_id=export.id)
