@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, update
+from sqlalchemy import Select, func, or_, select, update
 
 from folio_common.extensions import db
 from folio_common.models import (
@@ -33,21 +33,32 @@ from folio_common.passwords import (
 )
 from folio_common.queue import enqueue
 from folio_common.services import content_cache
+from folio_common.services.errors import ServiceError
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
 DEFAULT_ROLE = Role.AUTHOR
 
 
-class AccountError(ValueError):
-    """A request about an account that cannot be honoured; `field` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class AccountError(ServiceError):
+    """A request about an account that cannot be honoured."""
 
 
 class TokenError(AccountError):
     """A link that is malformed, expired, already used or meant for something else."""
+
+
+def users_matching(q: str) -> Select[tuple[User]]:
+    """Users whose username or email contains `q` (any case, wildcards matched literally),
+    newest accounts first."""
+    query = select(User)
+    if q := q.strip():
+        query = query.where(
+            or_(
+                User.username.icontains(q, autoescape=True),
+                User.email.icontains(q, autoescape=True),
+            )
+        )
+    return query.order_by(User.created_at.desc(), User.id.desc())
 
 
 def normalise_email(email: str) -> str:

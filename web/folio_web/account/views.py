@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from folio_common.extensions import db
 from folio_common.models import User
 from folio_common.services import accounts
-from folio_common.services.accounts import AccountError, TokenError
+from folio_common.services.accounts import TokenError
 from folio_web.account import bp
 from folio_web.account.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, ProfileForm
-from folio_web.auth.forms import attach_error
 from folio_web.auth.views import link_invalid
+from folio_web.forms import commit_or_show_error
 from folio_web.security import log_in
 from folio_web.throttling import (
     note_login_failure,
@@ -80,15 +80,11 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = _signed_in_user()
-        try:
+        with commit_or_show_error(form) as outcome:
             accounts.change_password(user, form.current_password.data, form.password.data)
-        except AccountError as exc:
-            db.session.rollback()
-            if exc.field == "current_password":
-                note_login_failure()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.error and outcome.error.field == "current_password":
+            note_login_failure()
+        if outcome.ok:
             # The change ended every session, this one too.
             _sign_in_again(user)
             flash(
@@ -106,15 +102,11 @@ def change_email() -> ResponseReturnValue:
     form = ChangeEmailForm()
     if form.validate_on_submit():
         user = _signed_in_user()
-        try:
+        with commit_or_show_error(form) as outcome:
             accounts.request_email_change(user, form.email.data, form.password.data)
-        except AccountError as exc:
-            db.session.rollback()
-            if exc.field == "password":
-                note_login_failure()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.error and outcome.error.field == "password":
+            note_login_failure()
+        if outcome.ok:
             flash(
                 f"We have sent a link to {accounts.normalise_email(form.email.data)}. Your "
                 "address changes when you follow it; until then we keep using the current one.",
@@ -147,13 +139,9 @@ def profile() -> ResponseReturnValue:
     user = _signed_in_user()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with commit_or_show_error(form) as outcome:
             accounts.update_profile(user, form.display_name.data, form.bio.data)
-            db.session.commit()
-        except AccountError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
+        if outcome.ok:
             flash("Your profile is saved.", "success")
             return redirect(url_for("account.index"))
     return render_template("account/profile.html", form=form)

@@ -9,7 +9,8 @@ from flask_login import current_user
 from folio_common.extensions import db
 from folio_common.models import Role, User
 from folio_common.services import accounts
-from folio_web.admin import bp, queries
+from folio_common.services import jobs as job_service
+from folio_web.admin import bp
 from folio_web.admin.forms import ActiveForm, RoleForm
 from folio_web.blog.paging import page_number
 from folio_web.security import admin_required, is_safe_next
@@ -36,7 +37,7 @@ def _form_error(form: RoleForm | ActiveForm) -> str:
 def users() -> ResponseReturnValue:
     q = " ".join(request.args.get("q", "").split())
     page = db.paginate(
-        queries.users_matching(q), page=page_number(), per_page=USERS_PER_PAGE, error_out=False
+        accounts.users_matching(q), page=page_number(), per_page=USERS_PER_PAGE, error_out=False
     )
     return render_template("admin/users.html", page=page, q=q, roles=list(Role))
 
@@ -89,6 +90,6 @@ def change_active(user_id: int) -> ResponseReturnValue:
 @admin_required
 def jobs() -> ResponseReturnValue:
     page = db.paginate(
-        queries.recent_job_runs(), page=page_number(), per_page=JOBS_PER_PAGE, error_out=False
+        job_service.recent_runs_query(), page=page_number(), per_page=JOBS_PER_PAGE, error_out=False
     )
     return render_template("admin/jobs.html", page=page)

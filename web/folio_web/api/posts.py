@@ -11,7 +11,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
 from folio_common.extensions import db
-from folio_common.models import Permission, Post, PostStatus, Tag, User
+from folio_common.models import Permission, Post, PostStatus, User
 from folio_common.services import posts as post_service
 from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
 from folio_web.api.problems import fail
@@ -86,13 +86,7 @@ def _list_query(args: dict[str, Any], viewer: User | None, sort: str) -> Select[
     else:
         if viewer is None:
             abort(401, description="Sign in to list your unpublished posts.")
-        query = post_service.posts_by_author(viewer, include_unpublished=True).where(
-            Post.status == status
-        )
-        if args.get("tag"):
-            query = query.where(Post.tags.any(Tag.slug == args["tag"]))
-        if args.get("q"):
-            query = post_service.apply_search(query, args["q"])
+        query = post_service.own_posts(viewer, status, tag=args.get("tag"), q=args.get("q"))
     return query.order_by(None).order_by(*_ORDER[sort])
 
 
