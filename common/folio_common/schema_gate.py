@@ -63,7 +63,7 @@ def wait_for_schema(wait: float, interval: float = 1.0) -> None:
         try:
             current = current_revisions()
             problem = f"database at {sorted(current) or 'no revision'}, code at {sorted(heads)}"
-        except Exception as exc:  # noqa: BLE001 - any failure to read it means "not yet"
+        except Exception as exc:  # any failure to read it means "not yet"
             current, problem = set(), f"cannot read the schema revision: {exc}"
         if schema_is_ready(current, known, heads):
             return

@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def compose(*args: str, timeout: float = 120) -> str:
-    result = subprocess.run(  # noqa: S603 - the command line scripts/rollout-test.sh built
+    result = subprocess.run(  # the command line scripts/rollout-test.sh built
         [*COMPOSE, *args], check=True, capture_output=True, text=True, timeout=timeout
     )
     return result.stdout

@@ -61,7 +61,7 @@ def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, 
         args = ["docker", "compose", "--env-file", str(path)]
         for name in files:
             args += ["-f", str(ROOT / name)]
-        result = subprocess.run(  # noqa: S603 - fixed arguments
+        result = subprocess.run(  # fixed arguments
             [*args, "config", "--format", "json"],
             capture_output=True,
             text=True,
@@ -80,7 +80,7 @@ def stack_config(*files: str, env: dict[str, str] | None = None) -> dict[str, An
     for name in files:
         args += ["-c", str(ROOT / name)]
     with env_file({}) as path:
-        result = subprocess.run(  # noqa: S603 - fixed arguments
+        result = subprocess.run(
             args,
             capture_output=True,
             text=True,
@@ -99,7 +99,7 @@ def stack_config(*files: str, env: dict[str, str] | None = None) -> dict[str, An
 
 
 def require_compose() -> None:
-    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0:  # noqa: S607
+    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0:
         pytest.skip("the docker compose plugin is missing")
 
 

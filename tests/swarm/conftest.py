@@ -26,8 +26,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def docker(*args: str, timeout: float = 300) -> str:
-    result = subprocess.run(  # noqa: S603
-        ["docker", *args],  # noqa: S607
+    result = subprocess.run(
+        ["docker", *args],
         check=True,
         capture_output=True,
         text=True,

@@ -72,8 +72,6 @@ def validate_password(password: str) -> None:
         )
 
 
-def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
 
 
 def find_user(identifier: str) -> User | None:

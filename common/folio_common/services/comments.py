@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from folio_common.extensions import db
@@ -48,7 +48,7 @@ def delete_comment(comment: Comment) -> None:
     content_cache.invalidate()
 
 
-def comments_for(post: Post):  # noqa: ANN201 - a Select of Comment
+def comments_for(post: Post) -> Select[tuple[Comment]]:
     return (
         select(Comment)
         .where(Comment.post_id == post.id)

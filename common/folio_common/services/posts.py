@@ -233,14 +233,6 @@ def update_post(
     return post
 
 
-def publish_post(post_id: int) -> bool:
-    """Publish now; True if this call published it (False: missing or already published)."""
-    post = db.session.get(Post, post_id)
-    if post is None or post.status == PostStatus.PUBLISHED:
-        return False
-    _apply_status(post, PostStatus.PUBLISHED, None)
-    content_cache.invalidate()
-    return True
 
 
 def publish_due_posts(now: datetime | None = None) -> list[int]:
@@ -402,6 +394,11 @@ def _key_of(post_id: int) -> tuple[datetime, int] | None:
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+# The last page number any listing serves, web or API: far beyond any real listing, and small
+# enough that the OFFSET stays a valid SQL integer. Larger numbers are clamped or refused.
+MAX_PAGE = 100_000
 
 
 def newest_first_window(

@@ -10,11 +10,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from folio_common.models import Export, ExportStatus, PostStatus, Role
 from folio_common.services import exports
-from folio_common.services.posts import MAX_TAGS, SLUG_PATTERN, TAG_PATTERN
+from folio_common.services.posts import MAX_PAGE, MAX_TAGS, SLUG_PATTERN, TAG_PATTERN
 
 MAX_PER_PAGE = 100
-# Far beyond any real listing, and small enough that the OFFSET stays a valid SQL integer.
-MAX_PAGE = 100_000
 
 
 # What Text documents (JSON Schema patterns match anywhere, so these are anchored). White space
