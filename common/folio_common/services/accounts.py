@@ -72,8 +72,6 @@ def validate_password(password: str) -> None:
         )
 
 
-
-
 def find_user(identifier: str) -> User | None:
     """The user whose username (any case) or email is `identifier`."""
     identifier = identifier.strip()

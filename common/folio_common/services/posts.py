@@ -233,8 +233,6 @@ def update_post(
     return post
 
 
-
-
 def publish_due_posts(now: datetime | None = None) -> list[int]:
     """Publish every scheduled post whose time has come; safe to run from several places."""
     now = now or utcnow()
