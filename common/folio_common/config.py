@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     page_cache: bool | None = None
     edge_cache_seconds: int = Field(1, ge=0)
     ratelimit_enabled: bool = True
+    # Flask-Limiter reads it as RATELIMIT_STRATEGY.
+    ratelimit_strategy: Literal["fixed-window", "moving-window", "sliding-window-counter"] = (
+        "fixed-window"
+    )
     login_failure_limit: str = "10 per 15 minutes"
     api_rate_limit: str = "300 per minute"
     jwt_access_minutes: int = 15
