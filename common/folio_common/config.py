@@ -142,15 +142,22 @@ class Settings(BaseSettings):
     max_content_length: int = 2 * 1024 * 1024
     # Empty: DEBUG in development, INFO elsewhere.
     log_level: str = ""
-    export_ttl_hours: int = 24
-    confirm_token_hours: int = 48
-    reset_token_hours: int = 2
-    posts_per_page: int = 10
-    fanout_batch_size: int = 50
+
+    # How long things live, in hours.
+    export_ttl_hours: int = Field(24, ge=1)
+    confirm_token_hours: int = Field(48, ge=1)
+    reset_token_hours: int = Field(2, ge=1)
+
+    posts_per_page: int = Field(10, ge=1)
+    fanout_batch_size: int = Field(50, ge=1)
+
+    # Caches: Redis (seconds), the page cache, nginx's micro-cache (seconds, 0: off).
     cache_timeout: int = 300
     # None: off in tests (factories write rows without invalidating the cache), on elsewhere.
     page_cache: bool | None = None
     edge_cache_seconds: int = Field(1, ge=0)
+
+    # Throttling and the API.
     ratelimit_enabled: bool = True
     # Flask-Limiter reads it as RATELIMIT_STRATEGY.
     ratelimit_strategy: Literal["fixed-window", "moving-window", "sliding-window-counter"] = (
@@ -163,14 +170,20 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     proxy_hops: int = 0
 
-    task_soft_time_limit: int = 45
-    task_time_limit: int = 55
-    broker_visibility_timeout: int = 120
-    db_pool_size: int = 5
-    db_connect_timeout: int = 5
-    db_statement_timeout_ms: int = 10_000
-    worker_db_statement_timeout_ms: int = 60_000
-    metrics_port: int = 0
+    # The worker: seconds a task may run (soft, hard), and before the broker hands it on.
+    task_soft_time_limit: int = Field(45, ge=1)
+    task_time_limit: int = Field(55, ge=1)
+    broker_visibility_timeout: int = Field(120, ge=1)
+
+    # Database connections: per process, seconds to connect, ms a statement may run.
+    db_pool_size: int = Field(5, ge=1)
+    db_connect_timeout: int = Field(5, ge=1)
+    # 0: no limit.
+    db_statement_timeout_ms: int = Field(10_000, ge=0)
+    worker_db_statement_timeout_ms: int = Field(60_000, ge=0)
+
+    # Operations: Prometheus metrics port (0: off), error tracking.
+    metrics_port: int = Field(0, ge=0, le=65_535)
     sentry_dsn: Secret = None
 
     @classmethod

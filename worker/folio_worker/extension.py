@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from billiard.einfo import ExceptionInfo
 from celery import Celery, signals
 from celery.schedules import crontab
 from flask import Flask
@@ -65,24 +64,11 @@ class WorkerTask(FlaskTask):
     ) -> None:
         self._record("finish", task_id=task_id, state=JobState.SUCCEEDED, task_name=self.name)
 
-    def on_retry(
-        self,
-        exc: BaseException,
-        task_id: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        einfo: ExceptionInfo,
-    ) -> None:
+    # Both also receive the task's args, kwargs and the exception info, unused here.
+    def on_retry(self, exc: BaseException, task_id: str, *_: Any) -> None:
         self._finish_with_error(task_id, JobState.RETRYING, exc)
 
-    def on_failure(
-        self,
-        exc: BaseException,
-        task_id: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        einfo: ExceptionInfo,
-    ) -> None:
+    def on_failure(self, exc: BaseException, task_id: str, *_: Any) -> None:
         self._finish_with_error(task_id, JobState.FAILED, exc)
 
     def after_return(self, *args: Any, **kwargs: Any) -> None:

@@ -402,11 +402,18 @@ def update_profile(user: User, display_name: str | None, bio: str | None) -> Non
 # --- administration ---------------------------------------------------------------------------
 
 
-def set_role(user: User, role: Role) -> None:
+def set_role(user: User, role: Role, *, by: User | None = None) -> None:
+    """Give `user` another role; an admin (`by`) cannot drop their own admin role, or the last
+    admin could lock everyone out of the admin pages."""
+    if by is not None and by.id == user.id and role != Role.ADMIN:
+        raise AccountError("You cannot remove your own admin role; ask another admin to do it.")
     user.role = Role(role)
 
 
-def set_active(user: User, active: bool) -> None:
+def set_active(user: User, active: bool, *, by: User | None = None) -> None:
+    """Let `user` log in, or not (ending every session); `by` cannot deactivate themselves."""
+    if by is not None and by.id == user.id and not active:
+        raise AccountError("You cannot deactivate your own account.")
     user.active = active
     if not active:
         end_all_sessions(user)

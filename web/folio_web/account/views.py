@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
 from folio_common.extensions import db
@@ -14,7 +18,7 @@ from folio_common.services.accounts import TokenError
 from folio_web.account import bp
 from folio_web.account.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, ProfileForm
 from folio_web.auth.views import link_invalid
-from folio_web.forms import commit_or_show_error
+from folio_web.forms import Outcome, commit_or_show_error
 from folio_web.security import log_in
 from folio_web.throttling import (
     note_login_failure,
@@ -62,6 +66,15 @@ def _sign_in_again(user: User) -> None:
     log_in(user, remember=remember_cookie in request.cookies)
 
 
+@contextmanager
+def _password_checked(form: FlaskForm, field: str) -> Iterator[Outcome]:
+    """`commit_or_show_error`, counting a wrong password in `field` as a failed log-in."""
+    with commit_or_show_error(form) as outcome:
+        yield outcome
+    if outcome.error and outcome.error.field == field:
+        note_login_failure()
+
+
 @bp.post("/sessions/end")
 @login_required
 def end_other_sessions() -> ResponseReturnValue:
@@ -80,10 +93,8 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = _signed_in_user()
-        with commit_or_show_error(form) as outcome:
+        with _password_checked(form, "current_password") as outcome:
             accounts.change_password(user, form.current_password.data, form.password.data)
-        if outcome.error and outcome.error.field == "current_password":
-            note_login_failure()
         if outcome.ok:
             # The change ended every session, this one too.
             _sign_in_again(user)
@@ -102,10 +113,8 @@ def change_email() -> ResponseReturnValue:
     form = ChangeEmailForm()
     if form.validate_on_submit():
         user = _signed_in_user()
-        with commit_or_show_error(form) as outcome:
+        with _password_checked(form, "password") as outcome:
             accounts.request_email_change(user, form.email.data, form.password.data)
-        if outcome.error and outcome.error.field == "password":
-            note_login_failure()
         if outcome.ok:
             flash(
                 f"We have sent a link to {accounts.normalise_email(form.email.data)}. Your "
