@@ -48,7 +48,7 @@ def current_revisions() -> set[str]:
 
     from folio_common.config import Settings
 
-    engine = create_engine(Settings.from_env().database_url, poolclass=NullPool)
+    engine = create_engine(Settings.from_env().sqlalchemy_database_uri, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             return set(MigrationContext.configure(connection).get_current_heads())
