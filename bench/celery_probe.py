@@ -53,7 +53,7 @@ def summary_ms(values: list[float]) -> dict[str, float]:
     }
 
 
-def wait_for(check, timeout: float, what: str) -> float:  # noqa: ANN001
+def wait_for(check, timeout: float, what: str) -> float:
     """Poll `check` every millisecond until true; return when it became true (perf_counter)."""
     deadline = time.perf_counter() + timeout
     while not check():

@@ -170,6 +170,8 @@ class Stack:
             "BENCH_WEB_PORT": str(self.web_port),
             "BENCH_HELLO_PORT": str(self.hello_port),
             "BENCH_STATIC_DIR": str(static),
+            # The app services read their settings from this same file (compose.yaml, env_file).
+            "FOLIO_ENV_FILE": str(self.workdir / "bench.env"),
         }
         self.env_file = self.workdir / "bench.env"
         self.env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))

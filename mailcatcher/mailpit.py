@@ -111,7 +111,7 @@ class Ui(BaseHTTPRequestHandler):
         with _lock:
             return next((m for m in _messages if m["ID"] == message_id), None)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         path = self.path.split("?", 1)[0]
         if path in ("/livez", "/readyz"):
             self._send(200, b"ok", "text/plain")
@@ -163,7 +163,7 @@ class Ui(BaseHTTPRequestHandler):
         else:
             self._json(404, {"error": "not found"})
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         if self.path.split("?", 1)[0] != "/api/v1/messages":
             self._json(404, {"error": "not found"})
             return
@@ -171,19 +171,19 @@ class Ui(BaseHTTPRequestHandler):
             _messages.clear()
         self._send(200, b"ok", "text/plain")
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 class Sink:
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's name
         store(envelope.content)
         return "250 OK: queued"
 
 
 def readyz() -> int:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{UI_PORT}/readyz", timeout=3):  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{UI_PORT}/readyz", timeout=3):
             return 0
     except OSError:
         return 1

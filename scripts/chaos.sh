@@ -25,6 +25,8 @@ AUTH_RATE_BURST=2000
 ENV
 
 set -a; . "$workdir/chaos.env"; set +a
+# The app services read their settings from the same file (compose.yaml, env_file).
+export FOLIO_ENV_FILE="$workdir/chaos.env"
 compose=(docker compose -p "$project" --env-file "$workdir/chaos.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
 cleanup() {

@@ -27,6 +27,8 @@ set -a
 . "$workdir/e2e.env"
 set +a
 
+# The app services read their settings from the same file (compose.yaml, env_file).
+export FOLIO_ENV_FILE="$workdir/e2e.env"
 compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
 cleanup() {

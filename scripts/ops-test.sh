@@ -50,6 +50,8 @@ JSON
 fi
 set -a; . "$workdir/ops.env"; set +a
 
+# The app services read their settings from the same file (compose.yaml, env_file).
+export FOLIO_ENV_FILE="$workdir/ops.env"
 compose=(docker compose -p "$project" --env-file "$workdir/ops.env" -f compose.yaml
          -f compose.mail.yaml -f compose.e2e.yaml)
 for file in ${OPS_FILES:-} ${OPS_OVERLAY:-}; do

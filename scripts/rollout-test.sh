@@ -35,6 +35,8 @@ SERVER_NAME=127.0.0.1:$https_port
 MAIL_BACKEND=console
 ENV
 set -a; . "$workdir/env"; set +a
+# The app services read their settings from the same file (compose.yaml, env_file).
+export FOLIO_ENV_FILE="$workdir/env"
 compose=(docker compose -p "$project" --env-file "$workdir/env" -f compose.yaml -f compose.e2e.yaml)
 
 cleanup() {

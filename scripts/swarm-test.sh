@@ -83,7 +83,8 @@ export REGISTRY=local TAG="$tag_a" \
     SECRET_KEY_FILE="$workdir/secrets/secret_key" \
     POSTGRES_PASSWORD_FILE="$workdir/secrets/db_password" \
     MAIL_PASSWORD_FILE="$workdir/secrets/mail_password" \
-    SERVER_NAME=127.0.0.1:8443 SWARM_TLS_DIR="$workdir/tls"
+    SERVER_NAME=127.0.0.1:8443 SWARM_TLS_DIR="$workdir/tls" \
+    FOLIO_ENV_FILE=/dev/null  # no .env: the app's defaults, and the overlay's mail settings
 unset SECRET_KEY POSTGRES_PASSWORD MAIL_PASSWORD
 
 SWARM_MAILPIT_IMAGE="$(scripts/mailpit-image.sh)"

@@ -124,7 +124,7 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     reset_multiprocess_dir()
 
 
-def when_ready(server):  # noqa: ANN001 - Gunicorn's hook signature
+def when_ready(server):  # Gunicorn's hook signature
     """Serve the workers' metrics from the master, on METRICS_PORT (not nginx's upstream)."""
     module = sys.modules.get("folio_web.wsgi")
     if module is None:
@@ -136,13 +136,13 @@ def when_ready(server):  # noqa: ANN001 - Gunicorn's hook signature
         server.log.info("metrics on port %s", port)
 
 
-def child_exit(server, worker):  # noqa: ANN001 - Gunicorn's hook signature
+def child_exit(server, worker):  # Gunicorn's hook signature
     from folio_common.metrics import mark_process_dead
 
     mark_process_dead(worker.pid)
 
 
-def post_fork(server, worker):  # noqa: ANN001 - Gunicorn's hook signature
+def post_fork(server, worker):  # Gunicorn's hook signature
     """Drop database connections inherited from the preloaded master; each worker opens its own."""
     module = sys.modules.get("folio_web.wsgi")
     if module is None:  # the app was not preloaded: nothing was inherited

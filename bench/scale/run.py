@@ -35,8 +35,8 @@ from typing import Any
 
 os.environ.setdefault("BENCH_PROJECT", "folio-scale-bench")
 
-from bench import run as bench  # noqa: E402 - reads BENCH_PROJECT when imported
-from bench.scale import dataset  # noqa: E402
+from bench import run as bench  # reads BENCH_PROJECT when imported
+from bench.scale import dataset
 
 LARGE = int(os.environ.get("SCALE_POSTS", "1000000"))
 SMALL = int(os.environ.get("SCALE_SMALL", "1000"))

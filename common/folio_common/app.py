@@ -28,7 +28,7 @@ def configure_app(
     app.config.from_mapping(settings.flask_config(role))
     app.config.update(overrides)
     app.extensions["folio.settings"] = settings
-    if settings.env == "development":
+    if settings.folio_env == "development":
         # The default SQLite database and exports live here; containers use volumes instead.
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app.config["LOG_LEVEL"])

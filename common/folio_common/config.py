@@ -1,16 +1,28 @@
 """Folio's settings: read once from the environment, validated, turned into Flask config.
 
-Every variable is documented in `.env.example`. Web, worker, beat and the CLI all load the
-same `Settings`, so a value means one thing everywhere.
+One field per setting. Its name, upper-cased, is both the environment variable and the
+`app.config` key (`mail_port` is MAIL_PORT in both), so a new setting is its declaration here
+plus its line in `.env.example` (tests/unit/test_settings_documented.py holds the two together).
+Web, worker, beat and the CLI all load the same `Settings`, so a value means one thing everywhere.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 ENVIRONMENTS = ("development", "production", "test")
 
@@ -23,35 +35,34 @@ MIN_SECRET_LENGTH = 32
 # in the URL, which both clients read, so the bound holds whatever backend a test swaps in.
 REDIS_CLIENT_TIMEOUTS = {"socket_connect_timeout": "1", "socket_timeout": "1"}
 
+# Marks a setting that may also come from a file named by `NAME_FILE` (a Compose secret).
+SECRET = "secret"  # noqa: S105 - a marker, not a password
+Secret = Annotated[str | None, SECRET]
+
 
 class ConfigError(RuntimeError):
     """The environment describes a configuration Folio refuses to run with."""
 
 
-def _flag(value: str | None, default: bool = False) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _secret_names(settings_cls: type[BaseSettings]) -> list[str]:
+    return [
+        name.upper()
+        for name, field in settings_cls.model_fields.items()
+        if SECRET in field.metadata
+    ]
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-
-
-def _read_secret(env: dict[str, str], name: str) -> str | None:
-    """The contents of the file named by `NAME_FILE`, else `NAME` from the environment.
+def _read_secret_files(environ: Mapping[str, str], names: list[str]) -> dict[str, str]:
+    """Each `NAME` whose `NAME_FILE` names a non-empty file, with the file's contents.
 
     An empty file counts as no file: compose.yaml always names the secret's mount point, and
     mounts /dev/null there when no file was given (Swarm's stack files cannot say "only if").
     """
-    path = env.get(f"{name}_FILE", "").strip()
-    if path:
+    found: dict[str, str] = {}
+    for name in names:
+        path = environ.get(f"{name}_FILE", "").strip()
+        if not path:
+            continue
         try:
             secret = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
@@ -59,27 +70,25 @@ def _read_secret(env: dict[str, str], name: str) -> str | None:
                 f"{name}_FILE points to {path!r}, which cannot be read: {exc}"
             ) from exc
         if secret:
-            return secret
-    value = env.get(name)
-    return value.strip() if value is not None else None
+            found[name] = secret
+    return found
 
 
-def _server_name(raw: str) -> str | None:
-    """SERVER_NAME as `host[:port]`, lower-case; None when unset."""
-    value = raw.strip().lower()
-    if not value:
-        return None
-    if "/" in value or "@" in value or any(ch.isspace() for ch in value):
-        raise ConfigError(
-            f"SERVER_NAME is a host with an optional port (blog.example.org, localhost:8080), "
-            f"without scheme or path; got {raw!r}"
-        )
-    return value
+class _Environment(EnvSettingsSource):
+    """Settings from a mapping of environment variables (os.environ, or a test's dict).
+
+    Empty values count as unset, so compose's `NAME=` lines fall back to the default.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = {**environ, **_read_secret_files(environ, _secret_names(settings_cls))}
+        super().__init__(settings_cls, case_sensitive=False, env_ignore_empty=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, False, True, None)
 
 
-def _with_client_timeouts(url: str | None) -> str | None:
-    if url is None:
-        return None
+def _with_client_timeouts(url: str) -> str:
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     for name, value in REDIS_CLIENT_TIMEOUTS.items():
@@ -95,204 +104,232 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
-@dataclass(frozen=True)
-class Settings:
-    env: str
-    secret_key: str
-    database_url: str
-    redis_url: str | None
-    mail_backend: str
-    mail_server: str
-    mail_port: int
-    mail_username: str | None
-    mail_password: str | None
-    mail_use_tls: bool
-    mail_use_ssl: bool
-    mail_default_sender: str
-    server_name: str | None
-    preferred_url_scheme: str
-    max_content_length: int
-    log_level: str
-    export_dir: str
-    export_ttl_hours: int
-    confirm_token_hours: int
-    reset_token_hours: int
-    posts_per_page: int
-    fanout_batch_size: int
-    cache_timeout: int
-    ratelimit_enabled: bool
-    login_failure_limit: str
-    api_rate_limit: str
-    editor_rate_limit: str
-    jwt_access_minutes: int
-    jwt_refresh_days: int
-    cors_origins: tuple[str, ...]
-    task_soft_time_limit: int
-    task_time_limit: int
-    db_pool_size: int
-    db_connect_timeout: int
-    db_statement_timeout_ms: int
-    worker_db_statement_timeout_ms: int
-    cache_redis_url: str | None
-    broker_visibility_timeout: int
-    proxy_hops: int
-    page_cache: bool
-    edge_cache_seconds: int
-    instance_path: str
+class Settings(BaseSettings):
+    """Every setting, with its default; `.env.example` says what each one is for."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    folio_env: Literal["development", "production", "test"] = "production"
+    # Folders: FOLIO_INSTANCE_PATH wins over the caller's default (Flask's folder beside the
+    # package, read-only in containers).
+    folio_instance_path: str = "instance"
+    export_dir: str = ""
+    # Uploaded images and their resized copies; nginx serves it read-only.
     media_dir: str = ""
-    image_max_bytes: int = 10 * 1024 * 1024
-    metrics_port: int = 0
-    sentry_dsn: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    secret_key: Secret = None
+    # Empty: SQLite in the instance folder (not in production).
+    database_url: str = ""
+    # Lets compose keep the password in a secret file rather than in the URL.
+    database_password: Annotated[Secret, Field(exclude=True)] = None
+    # None: no broker, tasks run in-process (`make dev`).
+    redis_url: str | None = None
+    # The page cache and rate-limit counters may live on a Redis of their own that evicts
+    # (the broker's must not); by default they share REDIS_URL.
+    cache_redis_url: str | None = None
+
+    # Empty: console outside production, smtp in it.
+    mail_backend: Literal["console", "smtp", ""] = ""
+    mail_server: str = "localhost"
+    mail_port: int = 25
+    mail_username: str | None = None
+    mail_password: Secret = None
+    mail_use_tls: bool = False
+    mail_use_ssl: bool = False
+    mail_default_sender: str = "Folio <no-reply@folio.localhost>"
+
+    server_name: str | None = None
+    # Empty: https in production, http elsewhere.
+    preferred_url_scheme: Literal["http", "https", ""] = ""
+    max_content_length: int = 2 * 1024 * 1024
+    # An uploaded image's own limit, on top of MAX_CONTENT_LENGTH for the upload routes.
+    image_max_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    # Empty: DEBUG in development, INFO elsewhere.
+    log_level: str = ""
+
+    # How long things live, in hours.
+    export_ttl_hours: int = Field(24, ge=1)
+    confirm_token_hours: int = Field(48, ge=1)
+    reset_token_hours: int = Field(2, ge=1)
+
+    posts_per_page: int = Field(10, ge=1)
+    fanout_batch_size: int = Field(50, ge=1)
+
+    # Caches: Redis (seconds), the page cache, nginx's micro-cache (seconds, 0: off).
+    cache_timeout: int = 300
+    # None: off in tests (factories write rows without invalidating the cache), on elsewhere.
+    page_cache: bool | None = None
+    edge_cache_seconds: int = Field(1, ge=0)
+
+    # Throttling and the API.
+    ratelimit_enabled: bool = True
+    # Flask-Limiter reads it as RATELIMIT_STRATEGY.
+    ratelimit_strategy: Literal["fixed-window", "moving-window", "sliding-window-counter"] = (
+        "fixed-window"
+    )
+    login_failure_limit: str = "10 per 15 minutes"
+    api_rate_limit: str = "300 per minute"
+    editor_rate_limit: str = "120 per minute"
+    jwt_access_minutes: int = 15
+    jwt_refresh_days: int = 30
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    proxy_hops: int = 0
+
+    # The worker: seconds a task may run (soft, hard), and before the broker hands it on.
+    task_soft_time_limit: int = Field(45, ge=1)
+    task_time_limit: int = Field(55, ge=1)
+    broker_visibility_timeout: int = Field(120, ge=1)
+
+    # Database connections: per process, seconds to connect, ms a statement may run.
+    db_pool_size: int = Field(5, ge=1)
+    db_connect_timeout: int = Field(5, ge=1)
+    # 0: no limit.
+    db_statement_timeout_ms: int = Field(10_000, ge=0)
+    worker_db_statement_timeout_ms: int = Field(60_000, ge=0)
+
+    # Operations: Prometheus metrics port (0: off), error tracking.
+    metrics_port: int = Field(0, ge=0, le=65_535)
+    sentry_dsn: Secret = None
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, instance_path: str | None = None
+    ) -> Settings:
+        """Settings from `env` (default: the process environment); `instance_path` is the
+        instance folder unless FOLIO_INSTANCE_PATH names another."""
+        values = _Environment(cls, os.environ if env is None else env)()
+        if instance_path:
+            values.setdefault("folio_instance_path", instance_path)
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc)) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only what `from_env` read: a test's dict must not mix with the process environment.
+        return (init_settings,)
+
+    @field_validator("folio_env", "mail_backend", "preferred_url_scheme", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("server_name")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        """`host[:port]`, lower-case."""
+        raw, value = value, (value or "").strip().lower()
+        if not value:
+            return None
+        if "/" in value or "@" in value or any(ch.isspace() for ch in value):
+            raise ValueError(
+                f"is a host with an optional port (blog.example.org, localhost:8080), "
+                f"without scheme or path; got {raw!r}"
+            )
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        if "*" in value:
+            raise ValueError("takes an explicit list of origins; '*' is not allowed")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_for_the_environment(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """Fill in the defaults that depend on FOLIO_ENV and the instance folder."""
+        values = dict(values)
+        env = str(values.get("folio_env") or "production").strip().lower()
+        production = env == "production"
+        instance = Path(values.get("folio_instance_path") or "instance").resolve()
+        values["folio_instance_path"] = str(instance)
+        values["export_dir"] = values.get("export_dir") or str(instance / "exports")
+        values["media_dir"] = values.get("media_dir") or str(instance / "media")
+        if not values.get("secret_key") and not production:
+            # Development and tests get a fixed, visibly insecure key: sessions survive reloads.
+            values["secret_key"] = f"insecure-{env}-key-never-use-in-production"
+        if not values.get("database_url") and not production:
+            values["database_url"] = f"sqlite:///{instance / 'folio.sqlite3'}"
+        values["mail_backend"] = values.get("mail_backend") or ("smtp" if production else "console")
+        values["preferred_url_scheme"] = values.get("preferred_url_scheme") or (
+            "https" if production else "http"
+        )
+        values["log_level"] = (
+            values.get("log_level") or ("DEBUG" if env == "development" else "INFO")
+        ).upper()
+        values.setdefault("page_cache", env != "test")
+        return values
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        """Production runs only with a real secret, a database, a broker and a public origin."""
+        if self.folio_env != "production":
+            return self
+        if not self.secret_key:
+            raise ValueError(
+                "SECRET_KEY (or SECRET_KEY_FILE) is required in production; generate one "
+                'with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        if (
+            self.secret_key.lower() in PLACEHOLDER_SECRETS
+            or len(self.secret_key) < MIN_SECRET_LENGTH
+        ):
+            raise ValueError(
+                f"SECRET_KEY is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
+                "refusing to start in production"
+            )
+        if not self.database_url:
+            raise ValueError("DATABASE_URL is required in production")
+        if self.redis_url is None:
+            raise ValueError(
+                "REDIS_URL is required in production (the worker and rate limits use it)"
+            )
+        if self.server_name is None:
+            raise ValueError(
+                "SERVER_NAME is required in production: the host (and port, if not the "
+                "scheme's default) readers use, e.g. blog.example.org or localhost:8080. Links "
+                "in feeds, mails and API headers are built from it, never from a request's Host"
+            )
+        return self
+
+    @property
+    def instance_path(self) -> str:
+        return self.folio_instance_path
 
     @property
     def debug(self) -> bool:
-        return self.env == "development"
+        return self.folio_env == "development"
 
     @property
     def tasks_eager(self) -> bool:
         """Without a broker, tasks run in-process so `make dev` needs nothing but Python."""
         return self.redis_url is None
 
-    @classmethod
-    def from_env(
-        cls, env: dict[str, str] | None = None, instance_path: str | None = None
-    ) -> Settings:
-        env = dict(os.environ if env is None else env)
-        folio_env = env.get("FOLIO_ENV", "production").strip().lower() or "production"
-        if folio_env not in ENVIRONMENTS:
-            raise ConfigError(
-                f"FOLIO_ENV must be one of {', '.join(ENVIRONMENTS)}, got {folio_env!r}"
-            )
-
-        secret_key = _read_secret(env, "SECRET_KEY")
-        if folio_env == "production":
-            if not secret_key:
-                raise ConfigError(
-                    "SECRET_KEY (or SECRET_KEY_FILE) is required in production; generate one "
-                    'with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
-                )
-            if secret_key.lower() in PLACEHOLDER_SECRETS or len(secret_key) < MIN_SECRET_LENGTH:
-                raise ConfigError(
-                    f"SECRET_KEY is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
-                    "refusing to start in production"
-                )
-        elif not secret_key:
-            # Development and tests get a fixed, visibly insecure key: sessions survive reloads.
-            secret_key = f"insecure-{folio_env}-key-never-use-in-production"
-
-        # FOLIO_INSTANCE_PATH wins over the caller's default (Flask's folder beside the package,
-        # read-only in containers).
-        instance = Path(env.get("FOLIO_INSTANCE_PATH") or instance_path or "instance").resolve()
-        database_url = env.get("DATABASE_URL", "").strip()
-        if not database_url:
-            if folio_env == "production":
-                raise ConfigError("DATABASE_URL is required in production")
-            database_url = f"sqlite:///{instance / 'folio.sqlite3'}"
-        database_password = _read_secret(env, "DATABASE_PASSWORD")
-        database_url = _normalise_database_url(database_url)
-        if database_password and "@" in database_url:
-            # Lets compose keep the password in a secret file rather than in the URL.
+    @property
+    def sqlalchemy_database_uri(self) -> str:
+        url = _normalise_database_url(self.database_url)
+        if self.database_password and "@" in url:
             from sqlalchemy.engine import make_url
 
-            database_url = (
-                make_url(database_url)
-                .set(password=database_password)
-                .render_as_string(hide_password=False)
-            )
+            url = make_url(url).set(password=self.database_password)
+            return url.render_as_string(hide_password=False)
+        return url
 
-        redis_url = env.get("REDIS_URL", "").strip() or None
-        if folio_env == "production" and redis_url is None:
-            raise ConfigError(
-                "REDIS_URL is required in production (the worker and rate limits use it)"
-            )
-
-        mail_backend = env.get("MAIL_BACKEND", "console" if folio_env != "production" else "smtp")
-        mail_backend = mail_backend.strip().lower()
-        if mail_backend not in {"console", "smtp"}:
-            raise ConfigError(f"MAIL_BACKEND must be console or smtp, got {mail_backend!r}")
-
-        server_name = _server_name(env.get("SERVER_NAME", ""))
-        if folio_env == "production" and server_name is None:
-            raise ConfigError(
-                "SERVER_NAME is required in production: the host (and port, if not the "
-                "scheme's default) readers use, e.g. blog.example.org or localhost:8080. Links "
-                "in feeds, mails and API headers are built from it, never from a request's Host"
-            )
-
-        scheme = env.get("PREFERRED_URL_SCHEME", "").strip().lower()
-        if not scheme:
-            scheme = "https" if folio_env == "production" else "http"
-        if scheme not in {"http", "https"}:
-            raise ConfigError(f"PREFERRED_URL_SCHEME must be http or https, got {scheme!r}")
-
-        cors = tuple(
-            origin.strip().rstrip("/")
-            for origin in env.get("CORS_ORIGINS", "").split(",")
-            if origin.strip()
-        )
-        if "*" in cors:
-            raise ConfigError("CORS_ORIGINS takes an explicit list of origins; '*' is not allowed")
-
-        # The page cache and rate-limit counters may live on a Redis of their own that evicts
-        # (the broker's must not); by default they share REDIS_URL.
-        cache_redis_url = _with_client_timeouts(env.get("CACHE_REDIS_URL", "").strip() or redis_url)
-
-        edge_cache_seconds = _int(env, "EDGE_CACHE_SECONDS", 1)
-        if edge_cache_seconds < 0:
-            raise ConfigError("EDGE_CACHE_SECONDS must be 0 (off) or more")
-
-        return cls(
-            env=folio_env,
-            secret_key=secret_key,
-            database_url=database_url,
-            redis_url=redis_url,
-            mail_backend=mail_backend,
-            mail_server=env.get("MAIL_SERVER", "localhost").strip(),
-            mail_port=_int(env, "MAIL_PORT", 25),
-            mail_username=env.get("MAIL_USERNAME") or None,
-            mail_password=_read_secret(env, "MAIL_PASSWORD") or None,
-            mail_use_tls=_flag(env.get("MAIL_USE_TLS")),
-            mail_use_ssl=_flag(env.get("MAIL_USE_SSL")),
-            mail_default_sender=env.get("MAIL_DEFAULT_SENDER", "Folio <no-reply@folio.localhost>"),
-            server_name=server_name,
-            preferred_url_scheme=scheme,
-            max_content_length=_int(env, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
-            log_level=env.get(
-                "LOG_LEVEL", "DEBUG" if folio_env == "development" else "INFO"
-            ).upper(),
-            export_dir=env.get("EXPORT_DIR", "").strip() or str(instance / "exports"),
-            export_ttl_hours=_int(env, "EXPORT_TTL_HOURS", 24),
-            confirm_token_hours=_int(env, "CONFIRM_TOKEN_HOURS", 48),
-            reset_token_hours=_int(env, "RESET_TOKEN_HOURS", 2),
-            posts_per_page=_int(env, "POSTS_PER_PAGE", 10),
-            fanout_batch_size=_int(env, "FANOUT_BATCH_SIZE", 50),
-            cache_timeout=_int(env, "CACHE_TIMEOUT", 300),
-            ratelimit_enabled=_flag(env.get("RATELIMIT_ENABLED"), default=True),
-            login_failure_limit=env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
-            api_rate_limit=env.get("API_RATE_LIMIT", "300 per minute"),
-            editor_rate_limit=env.get("EDITOR_RATE_LIMIT", "120 per minute"),
-            jwt_access_minutes=_int(env, "JWT_ACCESS_MINUTES", 15),
-            jwt_refresh_days=_int(env, "JWT_REFRESH_DAYS", 30),
-            cors_origins=cors,
-            task_soft_time_limit=_int(env, "TASK_SOFT_TIME_LIMIT", 45),
-            task_time_limit=_int(env, "TASK_TIME_LIMIT", 55),
-            db_pool_size=_int(env, "DB_POOL_SIZE", 5),
-            db_connect_timeout=_int(env, "DB_CONNECT_TIMEOUT", 5),
-            db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 10_000),
-            worker_db_statement_timeout_ms=_int(env, "WORKER_DB_STATEMENT_TIMEOUT_MS", 60_000),
-            cache_redis_url=cache_redis_url,
-            broker_visibility_timeout=_int(env, "BROKER_VISIBILITY_TIMEOUT", 120),
-            proxy_hops=_int(env, "PROXY_HOPS", 0),
-            # Off in tests by default: factories write rows without invalidating the cache.
-            page_cache=_flag(env.get("PAGE_CACHE"), default=folio_env != "test"),
-            edge_cache_seconds=edge_cache_seconds,
-            instance_path=str(instance),
-            media_dir=env.get("MEDIA_DIR", "").strip() or str(instance / "media"),
-            image_max_bytes=_int(env, "IMAGE_MAX_BYTES", 10 * 1024 * 1024),
-            metrics_port=_int(env, "METRICS_PORT", 0),
-            sentry_dsn=_read_secret(env, "SENTRY_DSN") or None,
-        )
+    @property
+    def cache_redis_uri(self) -> str | None:
+        url = self.cache_redis_url or self.redis_url
+        return _with_client_timeouts(url) if url else None
 
     def engine_options(self, role: str = "web") -> dict[str, Any]:
         """SQLAlchemy engine options; `role` "worker" allows longer statements than a request.
@@ -301,7 +338,8 @@ class Settings:
         a statement timeout one runaway query holds a Gunicorn thread until Gunicorn kills it.
         """
         options: dict[str, Any] = {"pool_pre_ping": True}
-        if self.database_url.startswith("sqlite"):
+        url = self.sqlalchemy_database_uri
+        if url.startswith("sqlite"):
             return options
         statement_ms = self.db_statement_timeout_ms
         if role == "worker":
@@ -312,7 +350,7 @@ class Settings:
             # Waiting for a free pooled connection is bounded too.
             pool_timeout=self.db_connect_timeout,
         )
-        if self.database_url.startswith("postgresql"):
+        if url.startswith("postgresql"):
             options["connect_args"] = {
                 "connect_timeout": self.db_connect_timeout,
                 "options": f"-c statement_timeout={statement_ms}",
@@ -320,68 +358,38 @@ class Settings:
         return options
 
     def flask_config(self, role: str = "web") -> dict[str, Any]:
-        """The mapping handed to `app.config`; extensions read their own keys from here."""
-        is_prod = self.env == "production"
-        engine_options = self.engine_options(role)
-        config: dict[str, Any] = {
-            "FOLIO_ENV": self.env,
-            "DEBUG": self.debug,
-            "TESTING": self.env == "test",
-            "SECRET_KEY": self.secret_key,
-            "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-            "REDIS_URL": self.redis_url,
-            "MAX_CONTENT_LENGTH": self.max_content_length,
-            "PREFERRED_URL_SCHEME": self.preferred_url_scheme,
-            "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": is_prod,
-            "REMEMBER_COOKIE_HTTPONLY": True,
-            "REMEMBER_COOKIE_SAMESITE": "Lax",
-            "REMEMBER_COOKIE_SECURE": is_prod,
-            "MAIL_BACKEND": self.mail_backend,
-            "MAIL_SERVER": self.mail_server,
-            "MAIL_PORT": self.mail_port,
-            "MAIL_USERNAME": self.mail_username,
-            "MAIL_PASSWORD": self.mail_password,
-            "MAIL_USE_TLS": self.mail_use_tls,
-            "MAIL_USE_SSL": self.mail_use_ssl,
-            "MAIL_DEFAULT_SENDER": self.mail_default_sender,
-            "LOG_LEVEL": self.log_level,
-            "EXPORT_DIR": self.export_dir,
-            "EXPORT_TTL_HOURS": self.export_ttl_hours,
-            "MEDIA_DIR": self.media_dir,
-            "IMAGE_MAX_BYTES": self.image_max_bytes,
-            "CONFIRM_TOKEN_HOURS": self.confirm_token_hours,
-            "RESET_TOKEN_HOURS": self.reset_token_hours,
-            "POSTS_PER_PAGE": self.posts_per_page,
-            "FANOUT_BATCH_SIZE": self.fanout_batch_size,
-            "CACHE_TYPE": "RedisCache" if self.redis_url else "SimpleCache",
-            "CACHE_REDIS_URL": self.cache_redis_url,
-            "CACHE_KEY_PREFIX": "folio:cache:",
-            "CACHE_DEFAULT_TIMEOUT": self.cache_timeout,
-            "RATELIMIT_ENABLED": self.ratelimit_enabled,
-            "RATELIMIT_STORAGE_URI": self.cache_redis_url or "memory://",
-            "RATELIMIT_KEY_PREFIX": "folio:limits",
-            "RATELIMIT_HEADERS_ENABLED": True,
-            # A Redis outage must not turn every log-in into a 500: count in memory meanwhile.
-            "RATELIMIT_SWALLOW_ERRORS": True,
-            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-            "LOGIN_FAILURE_LIMIT": self.login_failure_limit,
-            "API_RATE_LIMIT": self.api_rate_limit,
-            "EDITOR_RATE_LIMIT": self.editor_rate_limit,
-            "JWT_ACCESS_MINUTES": self.jwt_access_minutes,
-            "JWT_REFRESH_DAYS": self.jwt_refresh_days,
-            "CORS_ORIGINS": self.cors_origins,
-            "PROXY_HOPS": self.proxy_hops,
-            "PAGE_CACHE_ENABLED": self.page_cache,
-            "EDGE_CACHE_SECONDS": self.edge_cache_seconds,
-            "METRICS_PORT": self.metrics_port,
-            "WTF_CSRF_TIME_LIMIT": None,
-            "CELERY": self.celery_config(),
-        }
-        if self.server_name:
-            config["SERVER_NAME"] = self.server_name
+        """The mapping handed to `app.config`: every setting under its own name, then the keys
+        extensions read, derived from them."""
+        is_prod = self.folio_env == "production"
+        config = {name.upper(): value for name, value in self.model_dump().items()}
+        config.update(
+            {
+                "DEBUG": self.debug,
+                "TESTING": self.folio_env == "test",
+                "SQLALCHEMY_DATABASE_URI": self.sqlalchemy_database_uri,
+                "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options(role),
+                "SESSION_COOKIE_HTTPONLY": True,
+                "SESSION_COOKIE_SAMESITE": "Lax",
+                "SESSION_COOKIE_SECURE": is_prod,
+                "REMEMBER_COOKIE_HTTPONLY": True,
+                "REMEMBER_COOKIE_SAMESITE": "Lax",
+                "REMEMBER_COOKIE_SECURE": is_prod,
+                "CACHE_TYPE": "RedisCache" if self.redis_url else "SimpleCache",
+                "CACHE_REDIS_URL": self.cache_redis_uri,
+                "CACHE_KEY_PREFIX": "folio:cache:",
+                "CACHE_DEFAULT_TIMEOUT": self.cache_timeout,
+                "RATELIMIT_STORAGE_URI": self.cache_redis_uri or "memory://",
+                "RATELIMIT_KEY_PREFIX": "folio:limits",
+                "RATELIMIT_HEADERS_ENABLED": True,
+                # A Redis outage must not turn every log-in into a 500: count in memory meanwhile.
+                "RATELIMIT_SWALLOW_ERRORS": True,
+                "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+                "WTF_CSRF_TIME_LIMIT": None,
+                "CELERY": self.celery_config(),
+            }
+        )
+        if not self.server_name:
+            del config["SERVER_NAME"]
         return config
 
     def celery_config(self) -> dict[str, Any]:
@@ -391,7 +399,7 @@ class Settings:
             "result_backend": None,
             "task_ignore_result": True,
             "task_always_eager": self.tasks_eager,
-            "task_eager_propagates": self.env == "test",
+            "task_eager_propagates": self.folio_env == "test",
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
@@ -414,3 +422,18 @@ class Settings:
             # No broker: the web process runs tasks itself, so it needs their code loaded by name.
             config["imports"] = ("folio_worker.tasks",)
         return config
+
+
+def _explain(exc: ValidationError) -> str:
+    """One line per wrong variable, named as it is set: `MAIL_PORT: ... got 'x'`."""
+    lines = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]).upper()
+        message = error["msg"].removeprefix("Value error, ")
+        if not name:  # a rule across settings, whose message names them
+            lines.append(message)
+        elif error["type"] == "value_error":
+            lines.append(f"{name} {message}")
+        else:
+            lines.append(f"{name}: {message}, got {error['input']!r}")
+    return "; ".join(lines)

@@ -19,7 +19,7 @@ def init_error_tracking(settings: Settings) -> bool:
         return True
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
-        environment=settings.env,
+        environment=settings.folio_env,
         release=os.environ.get("FOLIO_VERSION"),
         integrations=[FlaskIntegration(), CeleryIntegration()],
         # Errors only: tracing would send every request's timings to a third party.

@@ -18,7 +18,6 @@ RESET_REQUEST_PATH = "/auth/reset"
 RESET_PASSWORD_PATH = "/auth/reset/{token}"  # noqa: S105 - a URL path, not a secret
 CHANGE_EMAIL_PATH = "/account/email/{token}"
 POST_PATH = "/posts/{slug}"
-EXPORT_PATH = "/account/exports"
 
 
 def public_origin() -> str:

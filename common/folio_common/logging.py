@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from contextvars import ContextVar
-from datetime import UTC, datetime
+
+from pythonjsonlogger import json as jsonlogger
 
 request_id_var: ContextVar[str | None] = ContextVar("folio_request_id", default=None)
-
-# Attributes every LogRecord has; anything else passed through `extra=` goes into the JSON.
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 
 def current_request_id() -> str | None:
@@ -19,29 +16,24 @@ def current_request_id() -> str | None:
 
 
 class RequestIdFilter(logging.Filter):
+    """Adds the current request id (web request or task) to records that carry none."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if not getattr(record, "request_id", None):
-            record.request_id = request_id_var.get()
+        if not getattr(record, "request_id", None) and (request_id := request_id_var.get()):
+            record.request_id = request_id
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        request_id = getattr(record, "request_id", None)
-        if request_id:
-            entry["request_id"] = request_id
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                entry[key] = value
-        if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+class JsonFormatter(jsonlogger.JsonFormatter):
+    """python-json-logger with Folio's field names: time (UTC), level, logger, message, then the
+    request id and every `extra=` field."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ["levelname", "name", "message"],
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",
+        )
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from celery import Celery, Task
 from flask import Flask, current_app, g, has_request_context
@@ -48,6 +48,18 @@ class OutgoingTask:
         return f"outbox-{self.message_id}"
 
 
+class FlaskTask(Task):
+    """A task whose every call runs inside its Flask app's context, so each call gets its own
+    database session (the Flask docs' Celery pattern). Each app's Celery uses a subclass that
+    names the app; a worker extends it with its per-task behaviour (folio_worker.extension)."""
+
+    flask_app: ClassVar[Flask]
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        with self.flask_app.app_context():
+            return self.run(*args, **kwargs)
+
+
 class Queue:
     """Flask extension holding the Celery app: `queue.init_app(app)` then `queue.celery`."""
 
@@ -57,12 +69,10 @@ class Queue:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> Celery:
-        class FlaskTask(Task):
-            def __call__(self, *args: object, **kwargs: object) -> object:
-                with app.app_context():
-                    return self.run(*args, **kwargs)
+        class AppTask(FlaskTask):
+            flask_app = app
 
-        celery = Celery(app.import_name, task_cls=FlaskTask)
+        celery = Celery(app.import_name, task_cls=AppTask)
         celery.config_from_object(app.config["CELERY"])
         celery.set_default()
         app.extensions["celery"] = celery
@@ -75,6 +85,11 @@ class Queue:
 
 def celery_app() -> Celery:
     return current_app.extensions["celery"]
+
+
+def flask_app_of(celery: Celery) -> Flask | None:
+    """The Flask app whose tasks `celery` runs; None for a Celery app not made by `Queue`."""
+    return getattr(celery.Task, "flask_app", None)
 
 
 def enqueue(task_name: str, *args: Any, countdown: float | None = None) -> None:

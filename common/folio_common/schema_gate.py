@@ -48,7 +48,7 @@ def current_revisions() -> set[str]:
 
     from folio_common.config import Settings
 
-    engine = create_engine(Settings.from_env().database_url, poolclass=NullPool)
+    engine = create_engine(Settings.from_env().sqlalchemy_database_uri, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             return set(MigrationContext.configure(connection).get_current_heads())
@@ -63,7 +63,7 @@ def wait_for_schema(wait: float, interval: float = 1.0) -> None:
         try:
             current = current_revisions()
             problem = f"database at {sorted(current) or 'no revision'}, code at {sorted(heads)}"
-        except Exception as exc:  # noqa: BLE001 - any failure to read it means "not yet"
+        except Exception as exc:  # any failure to read it means "not yet"
             current, problem = set(), f"cannot read the schema revision: {exc}"
         if schema_is_ready(current, known, heads):
             return

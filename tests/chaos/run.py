@@ -53,7 +53,7 @@ def log(message: str) -> None:
 
 
 def compose(*args: str, timeout: float = 240, check: bool = True) -> str:
-    result = subprocess.run(  # noqa: S603 - the command line scripts/chaos.sh built
+    result = subprocess.run(  # the command line scripts/chaos.sh built
         [*COMPOSE, *args], capture_output=True, text=True, timeout=timeout, check=False
     )
     if check and result.returncode != 0:
@@ -66,7 +66,7 @@ def psql(sql: str, **variables: object) -> str:
     options = [f"--variable={name}={value}" for name, value in variables.items()]
     script = 'psql -v ON_ERROR_STOP=1 -qAt -U "$POSTGRES_USER" -d "$POSTGRES_DB" "$@"'
     command = [*COMPOSE, "exec", "-T", "db", "sh", "-c", script, "sh", *options]
-    result = subprocess.run(  # noqa: S603 - the command line scripts/chaos.sh built
+    result = subprocess.run(
         command, input=sql, capture_output=True, text=True, timeout=300, check=False
     )
     if result.returncode != 0:

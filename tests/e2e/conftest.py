@@ -70,7 +70,7 @@ def csrf_token(page: str) -> str:
 def compose(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """Run `docker compose` against the e2e project (to restart a service, say)."""
     assert COMPOSE, "E2E_COMPOSE is not set"
-    return subprocess.run(  # noqa: S603 - a fixed command line built by scripts/e2e.sh
+    return subprocess.run(  # a fixed command line built by scripts/e2e.sh
         [*COMPOSE, *args], check=True, capture_output=True, text=True, timeout=timeout
     )
 

@@ -17,7 +17,7 @@ from .conftest import BASE_URL, MAIL_API, Mailbox, Site, register, unique_accoun
 _standard_return_ok_secure = DefaultCookiePolicy.return_ok_secure
 
 
-def _browser_return_ok_secure(self, cookie, request) -> bool:  # noqa: ANN001 - cookiejar's API
+def _browser_return_ok_secure(self, cookie, request) -> bool:  # cookiejar's API
     """Browsers treat http://localhost as a secure context and send Secure cookies to it."""
     if urlsplit(request.get_full_url()).hostname in {"localhost", "127.0.0.1"}:
         return True

@@ -258,7 +258,7 @@ def celery_worker(
         "--without-mingle",
     ]
     log_file = log_path.open("w", encoding="utf-8")
-    process = subprocess.Popen(  # noqa: S603 - a fixed command line
+    process = subprocess.Popen(  # a fixed command line
         command,
         cwd=REPO_ROOT,
         env={

@@ -115,7 +115,7 @@ class Mailbox:
     _to_refuse: int = 0
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._changed:
             if self._to_refuse > 0:
                 self._to_refuse -= 1

@@ -109,7 +109,7 @@ def test_an_authors_own_page_finds_their_drafts_by_index(big_app: Flask) -> None
 def _assert_no_sequential_scan(big_app: Flask, client: Any, path: str) -> None:
     sent: list[tuple[str, Any]] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             sent.append((statement, parameters))
 

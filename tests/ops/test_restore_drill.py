@@ -18,7 +18,7 @@ from tests.e2e.conftest import Account as E2EAccount
 from tests.e2e.test_journey import publish, start_export, wait_for_export
 
 ROOT = Path(__file__).resolve().parents[2]
-ADA = E2EAccount(username="ada", email="ada@example.com", password="folio-demo-password")  # noqa: S106
+ADA = E2EAccount(username="ada", email="ada@example.com", password="folio-demo-password")
 
 # One line per table: name, row count, md5 of every row's text in a fixed order. The task log
 # (job_runs) grows again once beat and the worker run after the restore, so only its rows up

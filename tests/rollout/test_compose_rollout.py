@@ -30,8 +30,8 @@ def web_replicas() -> dict[str, str]:
     found = {}
     for container in compose("ps", "-q", "web").split():
         networks = json.loads(
-            subprocess.check_output(  # noqa: S603
-                ["docker", "inspect", "-f", "{{json .NetworkSettings.Networks}}", container],  # noqa: S607
+            subprocess.check_output(
+                ["docker", "inspect", "-f", "{{json .NetworkSettings.Networks}}", container],
                 text=True,
             )
         )
@@ -43,8 +43,8 @@ def web_replicas() -> dict[str, str]:
 def running_tag() -> set[str]:
     images = set()
     for container in compose("ps", "-q", "web", "worker", "beat").split():
-        image = subprocess.check_output(  # noqa: S603
-            ["docker", "inspect", "-f", "{{.Config.Image}}", container],  # noqa: S607
+        image = subprocess.check_output(
+            ["docker", "inspect", "-f", "{{.Config.Image}}", container],
             text=True,
         )
         images.add(image.strip().rsplit(":", 1)[1])
@@ -52,7 +52,7 @@ def running_tag() -> set[str]:
 
 
 def deploy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         ["scripts/deploy.sh", *args],
         cwd=ROOT,
         env={**os.environ, "COMPOSE_CMD": " ".join(COMPOSE)},

@@ -15,6 +15,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +44,24 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@contextmanager
+def env_file(env: dict[str, str]) -> Iterator[Path]:
+    """.env.example with `env` on top, as a deployment's .env; the app services read it too."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "stack.env"
+        values = {**env, "FOLIO_ENV_FILE": str(path)}
+        path.write_text(
+            (ROOT / ".env.example").read_text() + "".join(f"{k}={v}\n" for k, v in values.items())
+        )
+        yield path
+
+
 def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".env", delete=False) as handle:
-        handle.write("".join(f"{k}={v}\n" for k, v in (env or REQUIRED).items()))
-    env_file = Path(handle.name)
-    try:
-        args = ["docker", "compose", "--env-file", str(env_file)]
+    with env_file(env or REQUIRED) as path:
+        args = ["docker", "compose", "--env-file", str(path)]
         for name in files:
             args += ["-f", str(ROOT / name)]
-        result = subprocess.run(  # noqa: S603 - fixed arguments
+        result = subprocess.run(  # fixed arguments
             [*args, "config", "--format", "json"],
             capture_output=True,
             text=True,
@@ -58,8 +69,6 @@ def compose_config(*files: str, env: dict[str, str] | None = None) -> dict[str, 
             check=False,
             env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())},
         )
-    finally:
-        env_file.unlink()
     if result.returncode != 0:
         raise AssertionError(result.stderr)
     return json.loads(result.stdout)
@@ -70,21 +79,27 @@ def stack_config(*files: str, env: dict[str, str] | None = None) -> dict[str, An
     args = ["docker", "stack", "config"]
     for name in files:
         args += ["-c", str(ROOT / name)]
-    result = subprocess.run(  # noqa: S603 - fixed arguments
-        args,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home()), **(env or {})},
-    )
+    with env_file({}) as path:
+        result = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+            env={
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "HOME": str(Path.home()),
+                "FOLIO_ENV_FILE": str(path),
+                **(env or {}),
+            },
+        )
     if result.returncode != 0:
         raise AssertionError(result.stderr)
     return yaml.safe_load(result.stdout)
 
 
 def require_compose() -> None:
-    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0:  # noqa: S607
+    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0:
         pytest.skip("the docker compose plugin is missing")
 
 

@@ -95,7 +95,7 @@ def test_post_fork_disposes_the_preloaded_apps_engines(monkeypatch, tmp_path: Pa
     sys.modules["folio_web.wsgi"].app = app
 
     class Server:
-        class log:  # noqa: N801 - stands in for Gunicorn's logger attribute
+        class log:  # stands in for Gunicorn's logger attribute
             @staticmethod
             def debug(*_args: object) -> None:
                 pass

@@ -15,8 +15,8 @@ ONE_SHOT = {"migrate"}
 
 
 def replicas() -> dict[str, tuple[int, int]]:
-    out = subprocess.run(  # noqa: S603
-        [  # noqa: S607
+    out = subprocess.run(
+        [
             "docker", "service", "ls", "--filter", f"label=com.docker.stack.namespace={STACK}",
             "--format", "{{.Name}} {{.Replicas}}",
         ],
@@ -31,16 +31,16 @@ def replicas() -> dict[str, tuple[int, int]]:
 
 
 def migration_finished() -> bool:
-    states = subprocess.run(  # noqa: S603
-        ["docker", "service", "ps", f"{STACK}_migrate", "--format", "{{.CurrentState}}"],  # noqa: S607
+    states = subprocess.run(
+        ["docker", "service", "ps", f"{STACK}_migrate", "--format", "{{.CurrentState}}"],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     return any(line.startswith("Complete") for line in states.splitlines())
 
 
 def healthy_containers(service: str) -> int:
-    ids = subprocess.run(  # noqa: S603
-        ["docker", "ps", "-q", "--filter", f"label=com.docker.swarm.service.name={STACK}_{service}",  # noqa: S607
+    ids = subprocess.run(
+        ["docker", "ps", "-q", "--filter", f"label=com.docker.swarm.service.name={STACK}_{service}",
          "--filter", "health=healthy"],
         check=True, capture_output=True, text=True,
     ).stdout.split()  # fmt: skip
@@ -66,8 +66,8 @@ def main() -> int:
                 print(
                     f"{name}: healthy but still starting for Swarm; restarting it", file=sys.stderr
                 )
-                subprocess.run(  # noqa: S603
-                    ["docker", "service", "update", "--force", "--detach", "--quiet",  # noqa: S607
+                subprocess.run(
+                    ["docker", "service", "update", "--force", "--detach", "--quiet",
                      f"{STACK}_{name}"],
                     check=True, capture_output=True,
                 )  # fmt: skip

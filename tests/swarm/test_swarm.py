@@ -51,8 +51,8 @@ def test_all_three_web_replicas_answer() -> None:
 
 
 def update(service: str, image: str, wait: bool) -> subprocess.Popen[str]:
-    return subprocess.Popen(  # noqa: S603
-        [  # noqa: S607
+    return subprocess.Popen(
+        [
             "docker", "service", "update", "--quiet", f"--detach={str(not wait).lower()}",
             # Production waits 15 s after each task (compose.swarm.yaml); 5 s keeps CI short.
             "--update-monitor", "5s",

@@ -54,3 +54,10 @@ def test_without_a_cache_redis_the_cache_shares_the_broker_redis():
     settings = Settings.from_env({**POSTGRES, "REDIS_URL": "redis://redis:6379/3"})
 
     assert settings.flask_config()["CACHE_REDIS_URL"].startswith("redis://redis:6379/3?")
+
+
+def test_the_password_from_its_own_variable_reaches_every_connection() -> None:
+    settings = Settings.from_env({**POSTGRES, "DATABASE_PASSWORD": "from-a-secret"})
+
+    assert ":from-a-secret@" in settings.sqlalchemy_database_uri
+    assert settings.flask_config()["SQLALCHEMY_DATABASE_URI"] == settings.sqlalchemy_database_uri

@@ -56,7 +56,7 @@ def app_env(app_env: dict[str, str]) -> dict[str, str]:
 def counting_queries(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
         statements.append(statement)
 
     with app.app_context():

@@ -60,13 +60,15 @@ def register_blueprints(app: Flask) -> None:
     from folio_web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
-    register_error_handlers(app)
     for module_name in _FEATURE_BLUEPRINTS:
         module = __import__(f"folio_web.{module_name}", fromlist=["bp"])
         app.register_blueprint(module.bp)
     from folio_web.api import init_api
 
     init_api(app)
+    # After the API: the app's handler for HTTPException replaces flask-smorest's, and answers
+    # problem+json on /api/ paths itself.
+    register_error_handlers(app)
 
 
 # Feature blueprints, each a package exposing `bp`; registered in this order.

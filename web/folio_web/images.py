@@ -57,8 +57,13 @@ def uploaded_file(file: FileStorage | None) -> FileStorage | None:
     return file
 
 
-def store(owner: User, file: FileStorage) -> Image:
-    return images.store_upload(owner, file.stream)
+def store(owner: User, file: FileStorage, field: str | None = None) -> Image:
+    """Store the upload; a refusal names `field`, the form input the file came from."""
+    try:
+        return images.store_upload(owner, file.stream)
+    except images.ImageError as error:
+        error.field = error.field or field
+        raise
 
 
 def image_tag(image: Image, alt: str = "", sizes: str = media.COLUMN_SIZES, **extra: str) -> Markup:

@@ -32,7 +32,7 @@ def _bypass() -> bool:
 
 
 def cache_enabled() -> bool:
-    return bool(current_app.config["PAGE_CACHE_ENABLED"])
+    return bool(current_app.config["PAGE_CACHE"])
 
 
 def _key_for(args: tuple[str, ...]) -> Callable[[], str]:

@@ -13,6 +13,7 @@ from typing import Any
 from celery.beat import PersistentScheduler
 
 from folio_common.extensions import db
+from folio_common.queue import flask_app_of
 from folio_common.services import outbox
 
 log = logging.getLogger("folio.worker.relay")
@@ -37,8 +38,6 @@ class OutboxRelayScheduler(PersistentScheduler):
 
 def relay_once(celery: Any) -> outbox.RelayResult | None:
     """One relay run in its own app context; failures are logged, never raised into beat."""
-    from folio_worker.extension import flask_app_of
-
     app = flask_app_of(celery)
     if app is None:
         return None

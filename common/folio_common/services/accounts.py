@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, update
+from sqlalchemy import Select, func, or_, select, update
 
 from folio_common.extensions import db
 from folio_common.models import (
@@ -33,21 +33,32 @@ from folio_common.passwords import (
 )
 from folio_common.queue import enqueue
 from folio_common.services import content_cache
+from folio_common.services.errors import ServiceError
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
 DEFAULT_ROLE = Role.AUTHOR
 
 
-class AccountError(ValueError):
-    """A request about an account that cannot be honoured; `field` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class AccountError(ServiceError):
+    """A request about an account that cannot be honoured."""
 
 
 class TokenError(AccountError):
     """A link that is malformed, expired, already used or meant for something else."""
+
+
+def users_matching(q: str) -> Select[tuple[User]]:
+    """Users whose username or email contains `q` (any case, wildcards matched literally),
+    newest accounts first."""
+    query = select(User)
+    if q := q.strip():
+        query = query.where(
+            or_(
+                User.username.icontains(q, autoescape=True),
+                User.email.icontains(q, autoescape=True),
+            )
+        )
+    return query.order_by(User.created_at.desc(), User.id.desc())
 
 
 def normalise_email(email: str) -> str:
@@ -59,10 +70,6 @@ def validate_password(password: str) -> None:
         raise AccountError(
             f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="password"
         )
-
-
-def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
 
 
 def find_user(identifier: str) -> User | None:
@@ -395,11 +402,18 @@ def update_profile(user: User, display_name: str | None, bio: str | None) -> Non
 # --- administration ---------------------------------------------------------------------------
 
 
-def set_role(user: User, role: Role) -> None:
+def set_role(user: User, role: Role, *, by: User | None = None) -> None:
+    """Give `user` another role; an admin (`by`) cannot drop their own admin role, or the last
+    admin could lock everyone out of the admin pages."""
+    if by is not None and by.id == user.id and role != Role.ADMIN:
+        raise AccountError("You cannot remove your own admin role; ask another admin to do it.")
     user.role = Role(role)
 
 
-def set_active(user: User, active: bool) -> None:
+def set_active(user: User, active: bool, *, by: User | None = None) -> None:
+    """Let `user` log in, or not (ending every session); `by` cannot deactivate themselves."""
+    if by is not None and by.id == user.id and not active:
+        raise AccountError("You cannot deactivate your own account.")
     user.active = active
     if not active:
         end_all_sessions(user)

@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from folio_common.extensions import db
 from folio_common.markdown import render_comment
 from folio_common.models import Comment, Permission, Post, User
 from folio_common.services import content_cache
+from folio_common.services.errors import ServiceError
 
 MAX_COMMENT_LENGTH = 5000
 
 
-class CommentError(ValueError):
-    def __init__(self, message: str, field: str | None = "body") -> None:
-        super().__init__(message)
-        self.field = field
+class CommentError(ServiceError):
+    pass
 
 
 def add_comment(post: Post, author: User, body: str) -> Comment:
     body = body.strip()
     if not body:
-        raise CommentError("A comment cannot be empty.")
+        raise CommentError("A comment cannot be empty.", field="body")
     if len(body) > MAX_COMMENT_LENGTH:
-        raise CommentError(f"Comments can be at most {MAX_COMMENT_LENGTH} characters.")
+        raise CommentError(
+            f"Comments can be at most {MAX_COMMENT_LENGTH} characters.", field="body"
+        )
     if not post.is_published:
-        raise CommentError("Comments open once a post is published.", field=None)
+        raise CommentError("Comments open once a post is published.")
     if not author.can(Permission.COMMENT):
-        raise CommentError("Confirm your email address before commenting.", field=None)
+        raise CommentError("Confirm your email address before commenting.")
     comment = Comment(post=post, author=author, body=body, body_html=render_comment(body))
     db.session.add(comment)
     db.session.flush()
@@ -48,7 +49,7 @@ def delete_comment(comment: Comment) -> None:
     content_cache.invalidate()
 
 
-def comments_for(post: Post):  # noqa: ANN201 - a Select of Comment
+def comments_for(post: Post) -> Select[tuple[Comment]]:
     return (
         select(Comment)
         .where(Comment.post_id == post.id)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from folio_common.extensions import db
 from folio_common.models import Export, ExportStatus, Post, User, utcnow
 from folio_common.queue import enqueue
+from folio_common.services.errors import ServiceError
 from folio_common.ziparchive import ZipWriter
 
 log = logging.getLogger("folio.exports")
@@ -46,7 +47,7 @@ IN_PROGRESS = (ExportStatus.PENDING, ExportStatus.RUNNING)
 ERROR_LENGTH = 500
 
 
-class ExportError(ValueError):
+class ExportError(ServiceError):
     """An export that cannot be started or served."""
 
 

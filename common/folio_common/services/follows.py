@@ -7,10 +7,16 @@ from sqlalchemy import func, select
 from folio_common.extensions import db
 from folio_common.models import Follow, Role, User
 from folio_common.services import content_cache
+from folio_common.services.errors import ServiceError
 
 
-class FollowError(ValueError):
+class FollowError(ServiceError):
     pass
+
+
+def is_followable(author: User) -> bool:
+    """Only people who write can be followed."""
+    return author.role in (Role.AUTHOR, Role.ADMIN)
 
 
 def is_following(follower: User, author: User) -> bool:
@@ -21,7 +27,7 @@ def follow(follower: User, author: User) -> bool:
     """Start following; False if already following. Idempotent."""
     if follower.id == author.id:
         raise FollowError("You cannot follow yourself.")
-    if author.role not in (Role.AUTHOR, Role.ADMIN):
+    if not is_followable(author):
         raise FollowError("Only authors can be followed.")
     if is_following(follower, author):
         return False

@@ -28,6 +28,7 @@ from folio_common.extensions import db
 from folio_common.models import Image, ImageStatus, Post, User, utcnow
 from folio_common.queue import enqueue
 from folio_common.services import content_cache
+from folio_common.services.errors import ServiceError
 
 log = logging.getLogger("folio.images")
 
@@ -53,12 +54,8 @@ DECODE_ERRORS = (
 )
 
 
-class ImageError(ValueError):
+class ImageError(ServiceError):
     """An upload refused, with a message for the person who sent it."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def max_bytes() -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import Select, case
 
 from folio_common.extensions import db
 from folio_common.models import JobRun, JobState, utcnow
@@ -61,11 +61,12 @@ def record(action: str, **fields: Any) -> JobRun:
     return record_finish(**fields)
 
 
+def recent_runs_query() -> Select[tuple[JobRun]]:
+    """Failed runs first (they need attention), then everything else, newest first."""
+    failed_first = case((JobRun.state == JobState.FAILED, 0), else_=1)
+    return db.select(JobRun).order_by(failed_first, JobRun.started_at.desc(), JobRun.id.desc())
+
+
 def recent_runs(limit: int = 100) -> list[JobRun]:
     """The latest runs, failures first, then newest first."""
-    failed_first = case((JobRun.state == JobState.FAILED, 0), else_=1)
-    return list(
-        db.session.execute(
-            db.select(JobRun).order_by(failed_first, JobRun.started_at.desc()).limit(limit)
-        ).scalars()
-    )
+    return list(db.session.execute(recent_runs_query().limit(limit)).scalars())

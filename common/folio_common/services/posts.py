@@ -18,6 +18,7 @@ from folio_common.models import Post, PostStatus, Tag, User, post_tags, utcnow
 from folio_common.models.posts import SEARCH_CONFIG
 from folio_common.queue import enqueue
 from folio_common.services import content_cache
+from folio_common.services.errors import ServiceError
 
 MAX_TAGS = 8
 # A content version lives until the next change; this bounds what an unchanged site keeps.
@@ -30,10 +31,8 @@ TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .+#_-]{0,39}$")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
-class PostError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class PostError(ServiceError):
+    pass
 
 
 class SlugTaken(PostError):
@@ -243,16 +242,6 @@ def update_post(
     return post
 
 
-def publish_post(post_id: int) -> bool:
-    """Publish now; True if this call published it (False: missing or already published)."""
-    post = db.session.get(Post, post_id)
-    if post is None or post.status == PostStatus.PUBLISHED:
-        return False
-    _apply_status(post, PostStatus.PUBLISHED, None)
-    content_cache.invalidate()
-    return True
-
-
 def publish_due_posts(now: datetime | None = None) -> list[int]:
     """Publish every scheduled post whose time has come; safe to run from several places."""
     now = now or utcnow()
@@ -362,6 +351,18 @@ def posts_by_author(author: User, *, include_unpublished: bool) -> Select[tuple[
     )
 
 
+def own_posts(
+    author: User, status: PostStatus, *, tag: str | None = None, q: str | None = None
+) -> Select[tuple[Post]]:
+    """`author`'s posts in `status` (their drafts, say), optionally with a tag slug or words."""
+    query = posts_by_author(author, include_unpublished=True).where(Post.status == status)
+    if tag:
+        query = query.where(Post.tags.any(Tag.slug == tag))
+    if q:
+        query = apply_search(query, q)
+    return query
+
+
 def published_by(author: User) -> Select[tuple[Post]]:
     """An author's published posts, newest first (ix_posts_author_published_newest)."""
     query = select(Post).where(Post.status == PostStatus.PUBLISHED, Post.author_id == author.id)
@@ -385,6 +386,14 @@ def more_by_author(post: Post, limit: int) -> list[Post]:
         .limit(limit)
     )
     return list(db.session.execute(query).scalars())
+
+
+def published_count(author: User) -> int:
+    """How many posts `author` has published (ix_posts_author_published_newest)."""
+    query = select(func.count()).where(
+        Post.status == PostStatus.PUBLISHED, Post.author_id == author.id
+    )
+    return db.session.execute(query).scalar_one()
 
 
 def unpublished_posts(author: User, limit: int) -> list[Post]:
@@ -417,6 +426,11 @@ def _key_of(post_id: int) -> tuple[datetime, int] | None:
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+# The last page number any listing serves, web or API: far beyond any real listing, and small
+# enough that the OFFSET stays a valid SQL integer. Larger numbers are clamped or refused.
+MAX_PAGE = 100_000
 
 
 def newest_first_window(
@@ -507,14 +521,12 @@ def apply_search(query: Select[tuple[Post]], q: str) -> Select[tuple[Post]]:
     if db.session.get_bind().dialect.name == "postgresql":
         return query.where(Post.search_vector.op("@@")(ts_query(q)))
     for word in words:
-        # Wildcards are matched literally: "%" alone must not match every post.
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        # autoescape: wildcards are matched literally, so "%" alone must not match every post.
         query = query.where(
             or_(
-                Post.title.ilike(pattern, escape="\\"),
-                Post.body_markdown.ilike(pattern, escape="\\"),
-                Post.tags.any(Tag.name.ilike(pattern, escape="\\")),
+                Post.title.icontains(word, autoescape=True),
+                Post.body_markdown.icontains(word, autoescape=True),
+                Post.tags.any(Tag.name.icontains(word, autoescape=True)),
             )
         )
     return query

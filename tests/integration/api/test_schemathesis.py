@@ -81,7 +81,7 @@ def test_every_operation_survives_generated_requests(app: Flask) -> None:
                 phases=[Phase.explicit, Phase.generate],
                 suppress_health_check=list(HealthCheck),
             )
-            def exercise(case) -> None:  # noqa: ANN001 - a schemathesis Case
+            def exercise(case) -> None:  # a schemathesis Case
                 method, path = case.operation.method.upper(), case.operation.path
                 headers = _bearer_for(app, ada_id, path)
                 response = case.call(headers=headers)

@@ -32,7 +32,7 @@ def registry_with(collector: object) -> CollectorRegistry:
 @pytest.fixture
 def status_server() -> Iterator[str]:
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:  # the stdlib's name
             body = STUB_STATUS.encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
 from folio_common.extensions import db
 from folio_common.models import User
 from folio_common.services import accounts, images
-from folio_common.services.accounts import AccountError, TokenError
-from folio_common.services.images import ImageError
+from folio_common.services.accounts import TokenError
 from folio_web import images as uploads
 from folio_web.account import bp
 from folio_web.account.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, ProfileForm
-from folio_web.auth.forms import attach_error
 from folio_web.auth.views import link_invalid
+from folio_web.forms import Outcome, commit_or_show_error
 from folio_web.security import log_in
 from folio_web.throttling import (
     note_login_failure,
@@ -64,6 +67,15 @@ def _sign_in_again(user: User) -> None:
     log_in(user, remember=remember_cookie in request.cookies)
 
 
+@contextmanager
+def _password_checked(form: FlaskForm, field: str) -> Iterator[Outcome]:
+    """`commit_or_show_error`, counting a wrong password in `field` as a failed log-in."""
+    with commit_or_show_error(form) as outcome:
+        yield outcome
+    if outcome.error and outcome.error.field == field:
+        note_login_failure()
+
+
 @bp.post("/sessions/end")
 @login_required
 def end_other_sessions() -> ResponseReturnValue:
@@ -82,15 +94,9 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = _signed_in_user()
-        try:
+        with _password_checked(form, "current_password") as outcome:
             accounts.change_password(user, form.current_password.data, form.password.data)
-        except AccountError as exc:
-            db.session.rollback()
-            if exc.field == "current_password":
-                note_login_failure()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             # The change ended every session, this one too.
             _sign_in_again(user)
             flash(
@@ -108,15 +114,9 @@ def change_email() -> ResponseReturnValue:
     form = ChangeEmailForm()
     if form.validate_on_submit():
         user = _signed_in_user()
-        try:
+        with _password_checked(form, "password") as outcome:
             accounts.request_email_change(user, form.email.data, form.password.data)
-        except AccountError as exc:
-            db.session.rollback()
-            if exc.field == "password":
-                note_login_failure()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(
                 f"We have sent a link to {accounts.normalise_email(form.email.data)}. Your "
                 "address changes when you follow it; until then we keep using the current one.",
@@ -149,20 +149,13 @@ def profile() -> ResponseReturnValue:
     user = _signed_in_user()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with commit_or_show_error(form) as outcome:
             accounts.update_profile(user, form.display_name.data, form.bio.data)
             if file := uploads.uploaded_file(form.avatar.data):
-                images.set_avatar(user, uploads.store(user, file))
+                images.set_avatar(user, uploads.store(user, file, field="avatar"))
             elif form.remove_avatar.data:
                 images.set_avatar(user, None)
-            db.session.commit()
-        except ImageError as exc:
-            db.session.rollback()
-            form.avatar.errors = [*form.avatar.errors, str(exc)]
-        except AccountError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
+        if outcome.ok:
             flash("Your profile is saved.", "success")
             return redirect(url_for("account.index"))
     return render_template("account/profile.html", form=form, user=user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -9,7 +11,9 @@ from flask_login import current_user
 from folio_common.extensions import db
 from folio_common.models import Role, User
 from folio_common.services import accounts
-from folio_web.admin import bp, queries
+from folio_common.services import jobs as job_service
+from folio_common.services.accounts import AccountError
+from folio_web.admin import bp
 from folio_web.admin.forms import ActiveForm, RoleForm
 from folio_web.blog.paging import page_number
 from folio_web.security import admin_required, is_safe_next
@@ -36,59 +40,69 @@ def _form_error(form: RoleForm | ActiveForm) -> str:
 def users() -> ResponseReturnValue:
     q = " ".join(request.args.get("q", "").split())
     page = db.paginate(
-        queries.users_matching(q), page=page_number(), per_page=USERS_PER_PAGE, error_out=False
+        accounts.users_matching(q), page=page_number(), per_page=USERS_PER_PAGE, error_out=False
     )
     return render_template("admin/users.html", page=page, q=q, roles=list(Role))
+
+
+# What an admin's change of one user returns: the message for the admin, and what to log.
+Change = tuple[str, dict[str, object]]
+
+
+def _change_user(
+    user_id: int, form: RoleForm | ActiveForm, change: Callable[[User], Change], event: str
+) -> ResponseReturnValue:
+    """Validate `form`, make the change and commit it, flash its message (or the service's
+    refusal), and go back to the list."""
+    user = _user_or_404(user_id)
+    back = _back_to_users(form.next.data)
+    if not form.validate():
+        flash(_form_error(form), "error")
+        return redirect(back)
+    try:
+        message, logged = change(user)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    current_app.logger.info(event, extra={"user_id": user.id, **logged})
+    flash(message, "success")
+    return redirect(back)
 
 
 @bp.post("/users/<int:user_id>/role")
 @admin_required
 def change_role(user_id: int) -> ResponseReturnValue:
-    user = _user_or_404(user_id)
     form = RoleForm()
-    back = _back_to_users(form.next.data)
-    if not form.validate():
-        flash(_form_error(form), "error")
-        return redirect(back)
-    role = Role(form.role.data)
-    if user.id == current_user.id and role != Role.ADMIN:
-        # Otherwise the last admin could lock everyone out of this page.
-        flash("You cannot remove your own admin role; ask another admin to do it.", "error")
-        return redirect(back)
-    accounts.set_role(user, role)
-    db.session.commit()
-    current_app.logger.info("role changed", extra={"user_id": user.id, "role": role.value})
-    flash(f"{user.username}'s role is now {role.value}.", "success")
-    return redirect(back)
+
+    def change(user: User) -> Change:
+        role = Role(form.role.data)
+        accounts.set_role(user, role, by=current_user)
+        return f"{user.username}'s role is now {role.value}.", {"role": role.value}
+
+    return _change_user(user_id, form, change, "role changed")
 
 
 @bp.post("/users/<int:user_id>/active")
 @admin_required
 def change_active(user_id: int) -> ResponseReturnValue:
-    user = _user_or_404(user_id)
     form = ActiveForm()
-    back = _back_to_users(form.next.data)
-    if not form.validate():
-        flash(_form_error(form), "error")
-        return redirect(back)
-    active = form.active.data == "1"
-    if user.id == current_user.id and not active:
-        flash("You cannot deactivate your own account.", "error")
-        return redirect(back)
-    accounts.set_active(user, active)
-    db.session.commit()
-    current_app.logger.info("account active changed", extra={"user_id": user.id, "active": active})
-    if active:
-        flash(f"{user.username} can log in again.", "success")
-    else:
-        flash(f"{user.username} is deactivated and signed out everywhere.", "success")
-    return redirect(back)
+
+    def change(user: User) -> Change:
+        active = form.active.data == "1"
+        accounts.set_active(user, active, by=current_user)
+        if active:
+            return f"{user.username} can log in again.", {"active": True}
+        return f"{user.username} is deactivated and signed out everywhere.", {"active": False}
+
+    return _change_user(user_id, form, change, "account active changed")
 
 
 @bp.get("/jobs")
 @admin_required
 def jobs() -> ResponseReturnValue:
     page = db.paginate(
-        queries.recent_job_runs(), page=page_number(), per_page=JOBS_PER_PAGE, error_out=False
+        job_service.recent_runs_query(), page=page_number(), per_page=JOBS_PER_PAGE, error_out=False
     )
     return render_template("admin/jobs.html", page=page)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 from http import HTTPStatus
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from folio_web.api.problems import PROBLEM_MIMETYPE
+from folio_web.api.responses import add_etag
 from folio_web.api.schemas import ProblemSchema
 from folio_web.extensions import csrf, limiter
 
@@ -23,27 +24,32 @@ API_URL_PREFIX = "/api/v1"
 
 
 class FolioApi(Api):
-    """flask-smorest's Api, documenting errors as problem+json and leaving them to the app.
+    """flask-smorest's Api with errors documented as problem+json.
 
-    The app-wide handler in `folio_web.errors` renders errors on /api/ paths as problem+json,
-    which also covers unknown URLs and wrong methods that never reach an API blueprint.
+    Errors themselves are answered by the app-wide handler in `folio_web.errors` (problem+json
+    on /api/ paths), which also covers unknown URLs and wrong methods that never reach an API
+    blueprint: it is registered after this Api, so it replaces the handler flask-smorest adds.
     """
 
     ERROR_SCHEMA = ProblemSchema
 
-    def _register_error_handlers(self) -> None:
-        return None
 
-    def _register_responses(self) -> None:
-        for status in HTTPStatus:
-            response: dict[str, object] = {"description": status.phrase}
-            if status >= 400:
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
-            self.spec.components.response(status.name, response, lazy=True)
-        default = {"description": "RFC 9457 problem details", "schema": self.ERROR_SCHEMA}
-        prepare_response(default, self.spec, PROBLEM_MIMETYPE)
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+def _document_errors_as_problems(api: FolioApi) -> None:
+    """Describe every status's response as problem+json in the OpenAPI document.
+
+    flask-smorest registers them lazily as application/json; registering them again through
+    apispec's public component registry replaces them, before any path refers to one.
+    """
+    components = api.spec.components
+    for status in HTTPStatus:
+        response: dict[str, object] = {"description": status.phrase}
+        if status >= 400:
+            response["schema"] = api.ERROR_SCHEMA
+        prepare_response(response, api.spec, PROBLEM_MIMETYPE)
+        components.response(status.name, response, lazy=True)
+    default = {"description": "RFC 9457 problem details", "schema": api.ERROR_SCHEMA}
+    prepare_response(default, api.spec, PROBLEM_MIMETYPE)
+    components.response(api.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
 def _api_rate_limit() -> str:
@@ -90,6 +96,7 @@ def init_api(app: Flask) -> FolioApi:
     _configure(app)
     init_jwt(app)
     api = FolioApi(app)
+    _document_errors_as_problems(api)
     per_ip = limiter.shared_limit(_api_rate_limit, scope="api-ip", key_func=get_remote_address)
     per_token = limiter.shared_limit(
         _api_rate_limit, scope="api-token", key_func=_bearer_key, exempt_when=_has_no_bearer
@@ -100,6 +107,12 @@ def init_api(app: Flask) -> FolioApi:
         per_token(module.blp)
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
+    resources = {module.blp.name for module in (tokens, posts, comments, tags, users, exports)}
+
+    @app.after_request
+    def _etag(response: Response) -> Response:
+        return add_etag(response) if request.blueprint in resources else response
+
     CORS(
         app,
         resources={rf"{API_URL_PREFIX}/*": {"origins": list(app.config["CORS_ORIGINS"])}},

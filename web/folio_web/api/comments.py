@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, url_for
+from flask import abort, url_for
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
@@ -14,7 +14,7 @@ from folio_common.services import comments as comment_service
 from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
 from folio_web.api.posts import visible_post
 from folio_web.api.problems import fail
-from folio_web.api.responses import get_or_404, json_response, paginated, requires_json
+from folio_web.api.responses import Page, get_or_404, paginated, requires_json
 from folio_web.api.schemas import (
     CommentCreateSchema,
     CommentPageSchema,
@@ -29,7 +29,6 @@ blp = Blueprint(
     url_prefix="/api/v1/posts/<int:post_id>/comments",
     description="Comments on posts",
 )
-comment_schema = CommentSchema()
 
 
 @blp.route("", methods=["GET"])
@@ -37,10 +36,10 @@ comment_schema = CommentSchema()
 @blp.response(200, CommentPageSchema)
 @blp.doc(security=OPTIONAL_BEARER_AUTH)
 @shared
-def list_comments(args: dict[str, Any], post_id: int) -> Response:
+def list_comments(args: dict[str, Any], post_id: int) -> Page:
     """The post's comments, oldest first."""
     post = visible_post(post_id, optional_api_user())
-    return paginated(comment_service.comments_for(post), comment_schema, args)
+    return paginated(comment_service.comments_for(post), args)
 
 
 @blp.route("", methods=["POST"])
@@ -49,7 +48,7 @@ def list_comments(args: dict[str, Any], post_id: int) -> Response:
 @blp.arguments(CommentCreateSchema)
 @blp.response(201, CommentSchema)
 @blp.doc(security=BEARER_AUTH)
-def create_comment(data: dict[str, Any], post_id: int) -> Response:
+def create_comment(data: dict[str, Any], post_id: int) -> tuple[Comment, dict[str, str]]:
     """Comment on a published post (confirmed accounts)."""
     user = api_user()
     post = visible_post(post_id, user)
@@ -62,15 +61,14 @@ def create_comment(data: dict[str, Any], post_id: int) -> Response:
         # Without a field, the post is the problem: it is not open for comments yet.
         fail(422 if exc.field else 409, str(exc), field=exc.field)
     db.session.commit()
-    location = url_for("api-comments.list_comments", post_id=post.id)
-    return json_response(comment_schema.dump(comment), 201, headers={"Location": location})
+    return comment, {"Location": url_for("api-comments.list_comments", post_id=post.id)}
 
 
 @blp.route("/<int:comment_id>", methods=["DELETE"])
 @jwt_required()
 @blp.response(204)
 @blp.doc(security=BEARER_AUTH)
-def delete_comment(post_id: int, comment_id: int) -> Response:
+def delete_comment(post_id: int, comment_id: int) -> None:
     """Remove a comment: its author, the post's author or an admin."""
     user = api_user()
     post = visible_post(post_id, user)
@@ -81,4 +79,3 @@ def delete_comment(post_id: int, comment_id: int) -> Response:
         abort(403, description="Only the comment's author, the post's author or an admin may.")
     comment_service.delete_comment(comment)
     db.session.commit()
-    return Response(status=204)

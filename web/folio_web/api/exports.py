@@ -11,21 +11,10 @@ from folio_common.models import Export, ExportStatus
 from folio_common.services import exports as export_service
 from folio_web.api.auth import BEARER_AUTH, api_user
 from folio_web.api.problems import fail
-from folio_web.api.responses import get_or_404, json_response
+from folio_web.api.responses import get_or_404
 from folio_web.api.schemas import ExportSchema
 
 blp = Blueprint("api-exports", __name__, url_prefix="/api/v1/exports", description="Exports")
-export_schema = ExportSchema()
-
-
-def _representation(export: Export) -> dict[str, object]:
-    data = export_schema.dump(export)
-    data["download_url"] = (
-        url_for("api-exports.download_export", export_id=export.id)
-        if export_service.is_downloadable(export)
-        else None
-    )
-    return data
 
 
 def _own_export(export_id: int) -> Export:
@@ -39,7 +28,7 @@ def _own_export(export_id: int) -> Export:
 @jwt_required()
 @blp.response(202, ExportSchema)
 @blp.doc(security=BEARER_AUTH)
-def start_export() -> Response:
+def start_export() -> tuple[Export, dict[str, str]]:
     """Start building a ZIP of your posts; poll the Location for progress."""
     try:
         export = export_service.start_export(api_user())
@@ -47,26 +36,25 @@ def start_export() -> Response:
         db.session.rollback()
         fail(409, str(exc))
     db.session.commit()
-    location = url_for("api-exports.get_export", export_id=export.id)
-    return json_response(_representation(export), 202, headers={"Location": location})
+    return export, {"Location": url_for("api-exports.get_export", export_id=export.id)}
 
 
 @blp.route("", methods=["GET"])
 @jwt_required()
 @blp.response(200, ExportSchema(many=True))
 @blp.doc(security=BEARER_AUTH)
-def list_exports() -> Response:
+def list_exports() -> list[Export]:
     """Your recent exports, newest first."""
-    return json_response([_representation(e) for e in export_service.exports_for(api_user())])
+    return list(export_service.exports_for(api_user()))
 
 
 @blp.route("/<int:export_id>", methods=["GET"])
 @jwt_required()
 @blp.response(200, ExportSchema)
 @blp.doc(security=BEARER_AUTH)
-def get_export(export_id: int) -> Response:
+def get_export(export_id: int) -> Export:
     """Status and progress (percent) of one export; `download_url` once it is ready."""
-    return json_response(_representation(_own_export(export_id)))
+    return _own_export(export_id)
 
 
 @blp.route("/<int:export_id>/download", methods=["GET"])

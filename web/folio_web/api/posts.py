@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Response, abort, url_for
+from flask import abort, url_for
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
 from folio_common.extensions import db
-from folio_common.models import Permission, Post, PostStatus, Tag, User
+from folio_common.models import Permission, Post, PostStatus, User
 from folio_common.services import images as image_service
 from folio_common.services import posts as post_service
 from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
 from folio_web.api.problems import fail
 from folio_web.api.responses import (
+    Page,
     capped_count,
     check_if_match,
     get_or_404,
-    json_response,
     page_response,
     paginated,
     requires_json,
@@ -72,13 +72,6 @@ def _editable_post(post_id: int) -> Post:
     return post
 
 
-def _post_response(post: Post, status: int = 200) -> Response:
-    headers = {}
-    if status == 201:
-        headers["Location"] = url_for("api-posts.get_post", post_id=post.id)
-    return json_response(post_schema.dump(post), status, headers=headers)
-
-
 def _set_cover(post: Post, data: dict[str, Any], user: User) -> None:
     """Apply `cover_image_id` when the request has it (null removes the cover)."""
     if "cover_image_id" not in data:
@@ -105,13 +98,7 @@ def _list_query(args: dict[str, Any], viewer: User | None, sort: str) -> Select[
     else:
         if viewer is None:
             abort(401, description="Sign in to list your unpublished posts.")
-        query = post_service.posts_by_author(viewer, include_unpublished=True).where(
-            Post.status == status
-        )
-        if args.get("tag"):
-            query = query.where(Post.tags.any(Tag.slug == args["tag"]))
-        if args.get("q"):
-            query = post_service.apply_search(query, args["q"])
+        query = post_service.own_posts(viewer, status, tag=args.get("tag"), q=args.get("q"))
     return query.order_by(None).order_by(*_ORDER[sort])
 
 
@@ -120,7 +107,7 @@ def _list_query(args: dict[str, Any], viewer: User | None, sort: str) -> Select[
 @blp.response(200, PostPageSchema)
 @blp.doc(security=OPTIONAL_BEARER_AUTH)
 @shared
-def list_posts(args: dict[str, Any]) -> Response:
+def list_posts(args: dict[str, Any]) -> Page:
     """Published posts (filter by tag slug, author username, search words), or your own drafts.
 
     `status=draft` or `status=scheduled` lists the caller's own unpublished posts. Newest first,
@@ -142,7 +129,6 @@ def list_posts(args: dict[str, Any]) -> Response:
         )
         return page_response(
             [hit.post for hit in results.hits],
-            post_schema,
             args,
             total=results.total,
             capped=results.capped,
@@ -150,17 +136,16 @@ def list_posts(args: dict[str, Any]) -> Response:
     sort = "newest" if sort == "relevance" else sort
     query = _list_query(args, optional_api_user(), sort)
     if not published:
-        return paginated(query, post_schema, args)
+        return paginated(query, args)
     total, capped = capped_count(query.with_only_columns(Post.id), COUNT_CAP)
     if sort != "newest":
         items = db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).scalars()
-        return page_response(list(items), post_schema, args, total=total, capped=capped)
+        return page_response(list(items), args, total=total, capped=capped)
     window = post_service.newest_first_window(
         query, per_page=per_page, before=args.get("before"), after=args.get("after"), page=page
     )
     return page_response(
         window.items,
-        post_schema,
         args,
         total=total,
         capped=capped,
@@ -174,7 +159,7 @@ def list_posts(args: dict[str, Any]) -> Response:
 @blp.arguments(PostCreateSchema)
 @blp.response(201, PostSchema)
 @blp.doc(security=BEARER_AUTH)
-def create_post(data: dict[str, Any]) -> Response:
+def create_post(data: dict[str, Any]) -> tuple[Post, dict[str, str]]:
     """Write a post: a draft by default, or published now, or scheduled with `publish_at`."""
     user = api_user()
     if not user.can(Permission.WRITE):
@@ -193,28 +178,28 @@ def create_post(data: dict[str, Any]) -> Response:
         _post_error(exc)
     _set_cover(post, data, user)
     db.session.commit()
-    return _post_response(post, 201)
+    return post, {"Location": url_for("api-posts.get_post", post_id=post.id)}
 
 
 @blp.route("/<int:post_id>", methods=["GET"])
 @blp.response(200, PostSchema)
 @blp.doc(security=OPTIONAL_BEARER_AUTH)
 @shared
-def get_post(post_id: int) -> Response:
+def get_post(post_id: int) -> Post:
     """A post by id; drafts and scheduled posts only for their author and admins."""
-    return _post_response(visible_post(post_id, optional_api_user()))
+    return visible_post(post_id, optional_api_user())
 
 
 @blp.route("/by-slug/<string:slug>", methods=["GET"])
 @blp.response(200, PostSchema)
 @blp.doc(security=OPTIONAL_BEARER_AUTH)
 @shared
-def get_post_by_slug(slug: str) -> Response:
+def get_post_by_slug(slug: str) -> Post:
     """A post by its slug."""
     post = post_service.get_post_by_slug(slug) if "\x00" not in slug else None
     if post is None or not post_service.can_view(post, optional_api_user()):
         abort(404, description="No such post.")
-    return _post_response(post)
+    return post
 
 
 @blp.route("/<int:post_id>", methods=["PATCH"])
@@ -223,7 +208,7 @@ def get_post_by_slug(slug: str) -> Response:
 @blp.arguments(PostWriteSchema)
 @blp.response(200, PostSchema)
 @blp.doc(security=BEARER_AUTH)
-def update_post(data: dict[str, Any], post_id: int) -> Response:
+def update_post(data: dict[str, Any], post_id: int) -> Post:
     """Change some fields of a post (its author or an admin). Send `If-Match` to avoid
     overwriting someone else's change: a stale ETag gets 412."""
     post = _editable_post(post_id)
@@ -235,20 +220,19 @@ def update_post(data: dict[str, Any], post_id: int) -> Response:
         _post_error(exc)
     _set_cover(post, data, api_user())
     db.session.commit()
-    return _post_response(post)
+    return post
 
 
 @blp.route("/<int:post_id>", methods=["DELETE"])
 @jwt_required()
 @blp.response(204)
 @blp.doc(security=BEARER_AUTH)
-def delete_post(post_id: int) -> Response:
+def delete_post(post_id: int) -> None:
     """Delete a post and its comments (its author or an admin)."""
     post = _editable_post(post_id)
     check_if_match(post_schema.dump(post))
     post_service.delete_post(post)
     db.session.commit()
-    return Response(status=204)
 
 
 @blp.route("/<int:post_id>/publish", methods=["POST"])
@@ -257,7 +241,7 @@ def delete_post(post_id: int) -> Response:
 @blp.arguments(PublishSchema, required=False)
 @blp.response(200, PostSchema)
 @blp.doc(security=BEARER_AUTH)
-def publish_post(data: dict[str, Any], post_id: int) -> Response:
+def publish_post(data: dict[str, Any], post_id: int) -> Post:
     """Publish now, or at `publish_at` (a future time schedules the post)."""
     post = _editable_post(post_id)
     publish_at = data.get("publish_at")
@@ -268,4 +252,4 @@ def publish_post(data: dict[str, Any], post_id: int) -> Response:
         except post_service.PostError as exc:
             _post_error(exc)
         db.session.commit()
-    return _post_response(post)
+    return post

@@ -1,4 +1,4 @@
-"""Response helpers shared by the API views: JSON with ETags, pages with Link headers, 415s."""
+"""Response helpers shared by the API views: ETags, pages with Link headers, 404s and 415s."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, request
-from marshmallow import Schema
+from flask import Response, abort, request
 from sqlalchemy import Select, func, select
 
 from folio_common.extensions import db
@@ -37,23 +36,23 @@ def etag_of(payload: Any) -> str:
     return _digest(_serialise(payload))
 
 
-def json_response(
-    payload: Any,
-    status: int = 200,
-    *,
-    headers: dict[str, str] | None = None,
-    etag: bool = True,
-) -> Response:
-    """JSON with a strong ETag of the representation; If-None-Match on GET gives 304."""
-    body = _serialise(payload)
-    response = current_app.response_class(body, status=status, mimetype="application/json")
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    if etag:
-        # The ETag hashes the body just serialised, rather than serialising the payload again.
-        response.set_etag(_digest(body))
-        if request.method in ("GET", "HEAD") and status == 200:
-            response = response.make_conditional(request)
+def add_etag(response: Response) -> Response:
+    """After each API view: a strong ETag of the JSON representation flask-smorest serialised,
+    and 304 to a GET whose If-None-Match names it.
+
+    Not flask-smorest's `@blp.etag`: it answers 428 to a PATCH, PUT or DELETE without If-Match,
+    and in this API If-Match is optional (`check_if_match`). The digest is taken of the parsed
+    body, so it equals `etag_of` of the same data however the app's JSON provider formats it.
+    """
+    if (
+        response.mimetype != "application/json"
+        or response.status_code not in (200, 201, 202)
+        or "no-store" in response.headers.get("Cache-Control", "")  # tokens: nothing to reuse
+    ):
+        return response
+    response.set_etag(etag_of(response.get_json()))
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        response = response.make_conditional(request)
     return response
 
 
@@ -78,17 +77,22 @@ def _page_url(args: Mapping[str, Any], page: int | None = None, **cursor: int) -
     return f"{external_url(request.path)}?{urlencode(known)}"
 
 
+# Pages are built here rather than with flask-smorest's `@blp.paginate`: that gives page numbers
+# in an X-Pagination header, while this API's lists answer {data, meta} with RFC 8288 Link
+# headers, counts that stop at a cap (`total_capped`) and cursors (`before=`, `after=`).
+Page = tuple[dict[str, Any], dict[str, str]]
+
+
 def page_response(
     items: Sequence[Any],
-    schema: Schema,
     args: Mapping[str, Any],
     *,
     total: int,
     capped: bool | None = None,
     cursors: tuple[int | None, int | None] | None = None,
-) -> Response:
-    """A page of a list as {data, meta} with RFC 8288 Link headers; `args` are the parsed query
-    arguments (page, per_page and any filters).
+) -> Page:
+    """A page of a list as {data, meta} and its RFC 8288 Link header, for the view's page schema
+    to serialise; `args` are the parsed query arguments (page, per_page and any filters).
 
     A count may stop at a cap: `capped` says whether it did (None: a list that is always counted
     in full), and when it did `last` is left out. With cursors, next and prev follow them
@@ -114,8 +118,7 @@ def page_response(
             links.append(f'<{_page_url(args, min(page - 1, pages))}>; rel="prev"')
         if page < pages or (capped and len(items) == per_page):
             links.append(f'<{_page_url(args, page + 1)}>; rel="next"')
-    payload = {"data": schema.dump(items, many=True), "meta": meta}
-    return json_response(payload, headers={"Link": ", ".join(links)})
+    return {"data": items, "meta": meta}, {"Link": ", ".join(links)}
 
 
 def capped_count(query: Select[Any], cap: int) -> tuple[int, bool]:
@@ -128,17 +131,17 @@ def capped_count(query: Select[Any], cap: int) -> tuple[int, bool]:
     return min(found, cap), found > cap
 
 
-def paginated(query: Select[Any], schema: Schema, args: Mapping[str, Any]) -> Response:
+def paginated(query: Select[Any], args: Mapping[str, Any]) -> Page:
     """One page of a query, counted in full (for lists that stay small)."""
     result = db.paginate(
         query, page=args["page"], per_page=args["per_page"], error_out=False, count=True
     )
-    return page_response(list(result.items), schema, args, total=result.total or 0)
+    return page_response(list(result.items), args, total=result.total or 0)
 
 
-def paginated_list(items: Sequence[Any], schema: Schema, args: Mapping[str, Any]) -> Response:
+def paginated_list(items: Sequence[Any], args: Mapping[str, Any]) -> Page:
     start = (args["page"] - 1) * args["per_page"]
-    return page_response(items[start : start + args["per_page"]], schema, args, total=len(items))
+    return page_response(items[start : start + args["per_page"]], args, total=len(items))
 
 
 def get_or_404(

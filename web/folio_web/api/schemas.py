@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import url_for
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
-from folio_common.models import ExportStatus, ImageStatus, PostStatus, Role
-from folio_common.services.posts import MAX_TAGS, SLUG_PATTERN, TAG_PATTERN
+from folio_common.models import Export, ExportStatus, ImageStatus, PostStatus, Role
+from folio_common.services import exports
+from folio_common.services.posts import MAX_PAGE, MAX_TAGS, SLUG_PATTERN, TAG_PATTERN
 
 MAX_PER_PAGE = 100
-# Far beyond any real listing, and small enough that the OFFSET stays a valid SQL integer.
-MAX_PAGE = 100_000
 
 
 # What Text documents (JSON Schema patterns match anywhere, so these are anchored). White space
@@ -279,7 +279,12 @@ class ExportSchema(Schema):
     created_at = fields.DateTime(required=True)
     finished_at = fields.DateTime(allow_none=True)
     expires_at = fields.DateTime(allow_none=True)
-    download_url = fields.String(allow_none=True)
+    download_url = fields.Method("_download_url", allow_none=True, metadata={"type": "string"})
+
+    def _download_url(self, export: Export) -> str | None:
+        if not exports.is_downloadable(export):
+            return None
+        return url_for("api-exports.download_export", export_id=export.id)
 
 
 # --- images -----------------------------------------------------------------------------------

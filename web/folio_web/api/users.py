@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort
+from flask import abort
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
 from folio_common.extensions import db
 from folio_common.models import Permission, User
@@ -16,7 +15,6 @@ from folio_common.services import posts as post_service
 from folio_common.services.accounts import USERNAME_PATTERN
 from folio_web.api.auth import BEARER_AUTH, api_user
 from folio_web.api.problems import fail
-from folio_web.api.responses import json_response
 from folio_web.api.schemas import MeSchema, ProfileSchema
 from folio_web.edge_cache import shared
 
@@ -24,7 +22,6 @@ blp = Blueprint("api-users", __name__, url_prefix="/api/v1", description="People
 
 
 def _profile(user: User) -> dict[str, Any]:
-    published = post_service.posts_by_author(user, include_unpublished=False).order_by(None)
     return {
         "id": user.id,
         "username": user.username,
@@ -33,9 +30,7 @@ def _profile(user: User) -> dict[str, Any]:
         "role": user.role,
         "created_at": user.created_at,
         "followers": follows.follower_count(user),
-        "posts": db.session.execute(
-            select(func.count()).select_from(published.subquery())
-        ).scalar_one(),
+        "posts": post_service.published_count(user),
     }
 
 
@@ -50,24 +45,23 @@ def _active_user(username: str) -> User:
 @blp.route("/users/<string:username>", methods=["GET"])
 @blp.response(200, ProfileSchema)
 @shared
-def get_profile(username: str) -> Response:
+def get_profile(username: str) -> dict[str, Any]:
     """Someone's public profile."""
-    return json_response(ProfileSchema().dump(_profile(_active_user(username))))
+    return _profile(_active_user(username))
 
 
 @blp.route("/me", methods=["GET"])
 @jwt_required()
 @blp.response(200, MeSchema)
 @blp.doc(security=BEARER_AUTH)
-def get_me() -> Response:
+def get_me() -> dict[str, Any]:
     """The caller's own account."""
     user = api_user()
-    data = _profile(user) | {
+    return _profile(user) | {
         "email": user.email,
         "confirmed": user.is_confirmed,
         "following": follows.following_count(user),
     }
-    return json_response(MeSchema().dump(data))
 
 
 def _follow_target(username: str) -> tuple[User, User]:
@@ -82,7 +76,7 @@ def _follow_target(username: str) -> tuple[User, User]:
 @blp.response(204)
 @blp.alt_response(422, description="You cannot follow yourself, or this user does not write")
 @blp.doc(security=BEARER_AUTH)
-def follow(username: str) -> Response:
+def follow(username: str) -> None:
     """Follow an author (again is fine): their new posts are mailed to you.
 
     Following yourself, or someone whose role does not write posts, is refused with 422.
@@ -94,16 +88,14 @@ def follow(username: str) -> Response:
         db.session.rollback()
         fail(422, str(exc))
     db.session.commit()
-    return Response(status=204)
 
 
 @blp.route("/users/<string:username>/follow", methods=["DELETE"])
 @jwt_required()
 @blp.response(204)
 @blp.doc(security=BEARER_AUTH)
-def unfollow(username: str) -> Response:
+def unfollow(username: str) -> None:
     """Stop following (whether or not you were)."""
     user, author = _follow_target(username)
     follows.unfollow(user, author)
     db.session.commit()
-    return Response(status=204)

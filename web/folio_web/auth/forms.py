@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 from folio_common.passwords import MIN_PASSWORD_LENGTH
-from folio_common.services.accounts import USERNAME_PATTERN, AccountError
+from folio_common.services.accounts import USERNAME_PATTERN
 
 EMAIL_MAX = 254
 # Long enough for any passphrase, short enough that hashing cannot be used to burn CPU.
@@ -97,12 +97,3 @@ class ResetRequestForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password, password_confirm = new_password_fields()
-
-
-def attach_error(form: FlaskForm, error: AccountError) -> None:
-    """Show a service's refusal next to the field it names, or above the form."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))

@@ -16,8 +16,8 @@ from folio_web.auth.forms import (
     RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
-    attach_error,
 )
+from folio_web.forms import attach_error
 from folio_web.security import log_in, safe_next
 from folio_web.throttling import (
     form_value,

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from flask import request
 
-# Larger page numbers only produce empty pages; capping them keeps the OFFSET a sane integer.
-MAX_PAGE = 10_000
+from folio_common.services.posts import MAX_PAGE
+
 # Longer searches are cut: no one types more, and the cache key stays small.
 MAX_QUERY_LENGTH = 200
 

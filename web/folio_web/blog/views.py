@@ -12,21 +12,19 @@ from functools import partial
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import Select
 
 from folio_common.extensions import db
-from folio_common.models import Comment, Permission, Post, PostStatus, Role, User
+from folio_common.models import Comment, Permission, Post, PostStatus, User
 from folio_common.services import comments, follows, images, posts
-from folio_common.services.comments import CommentError
 from folio_common.services.follows import FollowError
 from folio_common.services.images import ImageError
-from folio_common.services.posts import PostError
 from folio_web import images as uploads
 from folio_web.api.problems import problem
 from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
 from folio_web.blog.paging import cursor, page_number, search_query
+from folio_web.forms import commit_or_show_error
 from folio_web.page_cache import cached_page
 from folio_web.security import is_safe_next, permission_required
 
@@ -61,15 +59,6 @@ def _window(query: Select[tuple[Post]]) -> posts.PostWindow:
     )
 
 
-def _attach_error(form: FlaskForm, error: PostError | CommentError) -> None:
-    """Show a service's error next to the field it names, or above the form."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is None:
-        form.form_errors.append(str(error))
-    else:
-        field.errors = [*field.errors, str(error)]
-
-
 def _back_to(default: str) -> str:
     target = request.form.get("next")
     return target if target and is_safe_next(target) else default
@@ -100,7 +89,7 @@ def _author_or_404(username: str) -> User:
 def _follow_state(author: User) -> dict[str, object]:
     """What the follow button next to `author` should offer the current visitor."""
     viewer = _viewer()
-    followable = author.role in (Role.AUTHOR, Role.ADMIN)
+    followable = follows.is_followable(author)
     can_follow = (
         followable
         and viewer is not None
@@ -249,7 +238,7 @@ def _save_post(
 ) -> ResponseReturnValue | None:
     """Create or update a post from the form: a redirect to it, or None to show the errors."""
     changes_cover, cover_id = _cover_choice(form, post)
-    try:
+    with commit_or_show_error(form) as outcome:
         cover = images.owned_image(cover_id, _me()) if changes_cover else None
         saved = save(
             title=form.title.data or "",
@@ -260,11 +249,8 @@ def _save_post(
         )
         if changes_cover:
             images.set_post_cover(saved, cover)
-    except (PostError, ImageError) as error:
-        db.session.rollback()
-        _attach_error(form, error)
+    if not outcome.ok:
         return None
-    db.session.commit()
     flash(_status_message(saved), "success")
     return redirect(url_for("blog.post", slug=saved.slug))
 
@@ -333,13 +319,9 @@ def add_comment(slug: str) -> ResponseReturnValue:
     post = _visible_post_or_404(slug)
     form = CommentForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_error(form) as outcome:
             comment = comments.add_comment(post, _me(), form.body.data or "")
-        except CommentError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Your comment is posted.", "success")
             return redirect(url_for("blog.post", slug=post.slug, _anchor=f"comment-{comment.id}"))
     return _render_post(post, form)
