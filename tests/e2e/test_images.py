@@ -37,7 +37,7 @@ def photo_with_gps(path: Path) -> Path:
     return path
 
 
-def sign_in_browser(driver, account: Account) -> None:  # noqa: ANN001 - a webdriver
+def sign_in_browser(driver, account: Account) -> None:
     """Give the browser the session of a log-in made through nginx (the log-in form itself is
     test_browser.py's story), then open the editor once it has loaded."""
     with Site() as session:
@@ -51,7 +51,7 @@ def sign_in_browser(driver, account: Account) -> None:  # noqa: ANN001 - a webdr
     open_page(driver, "/write", "title")
 
 
-def open_page(driver, path: str, field: str) -> None:  # noqa: ANN001 - a webdriver
+def open_page(driver, path: str, field: str) -> None:
     """Load `path` until its form field `field` is there; a load cut short is tried again."""
 
     def loaded() -> bool:

@@ -157,7 +157,7 @@ def test_more_from_the_author_reads_a_few_rows_of_the_authors_index(big_app: Fla
     """The foot of a post by the most prolific author: the index's first rows, no sort."""
     sent: list[tuple[str, Any]] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
         sent.append((statement, parameters))
 
     with big_app.app_context():
