@@ -385,15 +385,26 @@ def _row(target: str, measured: str, goal: str, ok: bool) -> dict[str, Any]:
     return {"target": target, "measured": measured, "goal": goal, "ok": ok}
 
 
+def cpu_ms_per_request(run: dict[str, Any], service: str) -> float | None:
+    """A container's CPU time per request served in a run (cores used ÷ requests per second)."""
+    cores = run.get("cores", {}).get(service)
+    return cores / run["rps"] * 1000 if cores is not None and run["rps"] else None
+
+
 def _why(run: dict[str, Any]) -> str:
     """What bounded a run at 16 connections: the CPU counters and Little's law."""
     cores = run.get("cores", {})
     busiest = ", ".join(f"{k} {v:.2f}" for k, v in sorted(cores.items(), key=lambda kv: -kv[1])[:4])
     floor = 16 / run["rps"] * 1000 if run["rps"] else float("inf")
+    spent = ", ".join(
+        f"{service} {ms:.1f} ms"
+        for service in ("web", "db")
+        if (ms := cpu_ms_per_request(run, service)) is not None
+    )
     return (
         f"{run['rps']:.0f} req/s, so with 16 connections always waiting the mean latency is at "
-        f"least 16 / {run['rps']:.0f} = {floor:.0f} ms (Little's law); host CPU "
-        f"{(run.get('host_busy') or 0):.0%} busy; cores used: {busiest}"
+        f"least 16 / {run['rps']:.0f} = {floor:.0f} ms (Little's law); CPU per request: {spent}; "
+        f"host CPU {(run.get('host_busy') or 0):.0%} busy; cores used: {busiest}"
     )
 
 
@@ -514,6 +525,28 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             f"| {case['1']['p50_ms']:.1f} / {case['1']['p99_ms']:.1f} "
             f"| {case['16']['p50_ms']:.1f} / {case['16']['p99_ms']:.1f} "
             f"| {case['16']['rps']:.0f} | {failed} |"
+        )
+    lines += [
+        "",
+        f"## Where the time goes at {LARGE:,} posts (16 connections)",
+        "",
+        "CPU time per request of the web container (Gunicorn, one core's quota) and of Postgres, "
+        "from the cgroup counters over the run. A page whose web figure is near 1,000 ÷ its "
+        "req/s is bound by the app's Python; one whose db figure dominates, by its queries. "
+        "The host's busy share says how much of the machine other work took.",
+        "",
+        "| Case | req/s | web CPU ms / request | db CPU ms / request | host busy |",
+        "|---|---|---|---|---|",
+    ]
+    for case in large["cases"].values():
+        if "error" in case:
+            continue
+        run = case["16"]
+        web, pg = cpu_ms_per_request(run, "web"), cpu_ms_per_request(run, "db")
+        lines.append(
+            f"| {case['label']} | {run['rps']:.0f} "
+            f"| {'' if web is None else f'{web:.1f}'} | {'' if pg is None else f'{pg:.1f}'} "
+            f"| {(run.get('host_busy') or 0):.0%} |"
         )
     during = large["healthz_under_slow_load"]
     lines += [
