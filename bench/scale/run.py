@@ -70,6 +70,12 @@ def start(stack: bench.Stack) -> None:
         # migration waits 60 s for the database); say why, then try again.
         logs = stack.compose("logs", "--tail", "5", "migrate", check=False).stdout
         log(f"start attempt {attempt} failed: {up.stderr.strip()[-300:]}\n{logs[-1500:]}")
+        if "Pool overlaps" in up.stderr:
+            # Another stack took the edge subnet between its choice and our start: choose again.
+            stack.compose("--profile", "baseline", "down", "-v", "--remove-orphans", check=False)
+            line = f"EDGE_SUBNET={bench.free_subnet()}"
+            text = re.sub(r"(?m)^EDGE_SUBNET=.*$", line, stack.env_file.read_text())
+            stack.env_file.write_text(text)
     else:
         raise SystemExit("the stack did not start")
     # B's container as bench.start_baseline starts it, with longer to turn healthy: on the shared
