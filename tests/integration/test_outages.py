@@ -149,8 +149,14 @@ def test_a_runaway_query_is_cancelled_by_the_statement_timeout_and_answers_503(a
     assert "took too long" in response.json["detail"]
     assert int(response.headers["Retry-After"]) >= 1
 
+    started = time.monotonic()
     page = client.get("/runaway")
-    assert page.status_code == 503 and "took too long" in page.get_data(as_text=True)
+    assert time.monotonic() - started < 3
+    html = page.get_data(as_text=True)
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    # The site's own error page, with its header, not a bare server error.
+    assert "took too long" in html and 'class="brand"' in html
+    assert int(page.headers["Retry-After"]) >= 1
     # The session and its pooled connection are usable again afterwards.
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar() == 1

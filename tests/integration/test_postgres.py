@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import text
 
 from folio_common.extensions import db
 from folio_common.services import posts
@@ -48,3 +49,12 @@ def test_flask_migrate_run_twice_at_once_succeeds_under_the_lock(maintenance_url
     for result in results:
         assert result.returncode == 0, result.stderr
         assert "database is up to date" in result.stdout
+
+
+def test_web_requests_run_without_parallel_workers(app):
+    """A request reads a page of an index; parallel workers only queue for its cores."""
+    with app.app_context():
+        web = db.session.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+        db.session.remove()
+
+    assert web == "0"

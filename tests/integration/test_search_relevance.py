@@ -38,6 +38,8 @@ EXPECTED = {
     "tidal energy": "Tidal energy in small harbours",
     # A tag name outranks a passing mention in the text.
     "astronomy": "Observing the night sky",
+    # A half-typed tag name matches as a prefix too, above the same prefix in a text.
+    "astro": "Observing the night sky",
     # A half-typed last word matches as a prefix; the title match wins.
     "telesc": "Building telescopes at home",
     # Stemming: "harbour" finds "harbours".
@@ -91,3 +93,21 @@ def test_a_word_no_post_contains_finds_nothing(corpus):
         results = posts.search_posts("zzqxjv")
 
         assert results.hits == [] and results.total == 0 and not results.capped
+
+
+def test_a_tag_given_or_taken_after_publication_changes_what_search_finds(corpus):
+    """The post_tags triggers rewrite the post's search document as its tags change."""
+    with corpus.app_context():
+        post = posts.get_post_by_slug(PostFactory(title="Quiet evening").slug)
+        db.session.commit()
+        assert not posts.search_posts("meteorology").hits
+
+        posts.update_post(post, tags="Meteorology, Clouds")
+        db.session.commit()
+        assert [hit.post.id for hit in posts.search_posts("meteorology").hits] == [post.id]
+        assert [hit.post.id for hit in posts.search_posts("cloud").hits] == [post.id]
+
+        posts.update_post(post, tags="Clouds")
+        db.session.commit()
+        assert not posts.search_posts("meteorology").hits
+        assert [hit.post.id for hit in posts.search_posts("clouds").hits] == [post.id]

@@ -33,9 +33,7 @@ def skip_tier_unless(
 
 def run(command: list[str], timeout: float) -> str:
     """The standard output of a command the tier's script set up (docker, docker compose)."""
-    result = subprocess.run(
-        command, check=True, capture_output=True, text=True, timeout=timeout
-    )
+    result = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout)
     return result.stdout
 
 

@@ -15,7 +15,7 @@ def test_web_and_worker_engines_both_time_out_the_worker_later():
 
     assert web["connect_args"]["connect_timeout"] == 5
     assert worker["connect_args"]["connect_timeout"] == 5
-    assert web["connect_args"]["options"] == "-c statement_timeout=10000"
+    assert web["connect_args"]["options"].startswith("-c statement_timeout=10000 ")
     assert worker["connect_args"]["options"] == "-c statement_timeout=60000"
     assert web["pool_timeout"] == 5
 
@@ -32,7 +32,7 @@ def test_the_timeouts_come_from_the_environment():
 
     assert settings.flask_config("web")["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {
         "connect_timeout": 2,
-        "options": "-c statement_timeout=1500",
+        "options": "-c statement_timeout=1500 -c max_parallel_workers_per_gather=0",
     }
     worker_config = settings.flask_config("worker")["SQLALCHEMY_ENGINE_OPTIONS"]
     assert worker_config["connect_args"]["options"] == "-c statement_timeout=90000"
@@ -61,3 +61,13 @@ def test_the_password_from_its_own_variable_reaches_every_connection() -> None:
 
     assert ":from-a-secret@" in settings.sqlalchemy_database_uri
     assert settings.flask_config()["SQLALCHEMY_DATABASE_URI"] == settings.sqlalchemy_database_uri
+
+
+def test_requests_run_without_parallel_workers_and_tasks_keep_them():
+    settings = Settings.from_env(POSTGRES)
+
+    web = settings.engine_options("web")["connect_args"]["options"]
+    worker = settings.engine_options("worker")["connect_args"]["options"]
+
+    assert "-c max_parallel_workers_per_gather=0" in web
+    assert "max_parallel_workers_per_gather" not in worker

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, NoReturn
 
 from flask import abort, url_for
@@ -12,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from folio_common.extensions import db
 from folio_common.models import Permission, Post, PostStatus, User
+from folio_common.services import content_cache
 from folio_common.services import images as image_service
 from folio_common.services import posts as post_service
 from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
@@ -51,6 +54,8 @@ _PUBLISHED_ORDER = {
 }
 # A list counts its matches up to this many: a full count costs a scan of every match.
 COUNT_CAP = 1000
+# A content version lives until the next change; this bounds what an unchanged site keeps.
+COUNT_SECONDS = 600
 
 
 # Everything a post's JSON shows, in the same query as the post.
@@ -102,6 +107,22 @@ def _list_query(args: dict[str, Any], viewer: User | None, sort: str) -> Select[
     return query.order_by(None).order_by(*_ORDER[sort])
 
 
+def _published_count(query: Select[tuple[Post]], args: dict[str, Any]) -> tuple[int, bool]:
+    """The capped count of a published list, kept under the content version per filter.
+
+    Every page of a list shows the same count, and for a tag on a fifth of a million posts it
+    probes post_tags for 5,000 posts (9 ms); counted once per change instead of per request.
+    """
+    filters = json.dumps([args.get("tag"), args.get("author"), args.get("q")])
+    key = "api-count:" + hashlib.sha256(filters.encode()).hexdigest()[:32]
+    total, capped = content_cache.remembered(
+        key,
+        lambda: capped_count(query.with_only_columns(Post.id), COUNT_CAP),
+        timeout=COUNT_SECONDS,
+    )
+    return total, capped
+
+
 @blp.route("", methods=["GET"])
 @blp.arguments(PostListQuerySchema, location="query")
 @blp.response(200, PostPageSchema)
@@ -137,7 +158,7 @@ def list_posts(args: dict[str, Any]) -> Page:
     query = _list_query(args, optional_api_user(), sort)
     if not published:
         return paginated(query, args)
-    total, capped = capped_count(query.with_only_columns(Post.id), COUNT_CAP)
+    total, capped = _published_count(query, args)
     if sort != "newest":
         items = db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).scalars()
         return page_response(list(items), args, total=total, capped=capped)
