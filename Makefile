@@ -196,7 +196,7 @@ chaos: sync ## Break a throwaway stack (kill -9, stop, restart) under load; tabl
 
 .PHONY: bench
 bench: require-docker ## Load a throwaway stack with wrk, write bench/results/<date>-<sha>.md (< 10 min)
-	python3 bench/run.py
+	python3 -m bench.run
 
 .PHONY: bench-scale
 bench-scale: require-docker ## Grow a throwaway stack to 1M posts; p50/p99 of every list at 1k and 1M (< 20 min)

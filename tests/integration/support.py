@@ -8,7 +8,6 @@ import email
 import email.policy
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -151,12 +150,6 @@ class Mailbox:
                     )
                 self._changed.wait(remaining)
             return list(self.messages[:count])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
