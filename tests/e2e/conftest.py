@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from tests.helpers import CSRF_PATTERN
+
 T = TypeVar("T")
 
 BASE_URL = os.environ.get("E2E_BASE_URL", "")
@@ -29,7 +31,6 @@ CA_FILE = os.environ.get("E2E_CA_FILE") or True
 COMPOSE = shlex.split(os.environ.get("E2E_COMPOSE", ""))
 
 PASSWORD = "correct horse battery staple 42"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 # Spends the shared client address's allowance on nginx's account endpoints: run it last.
@@ -62,9 +63,9 @@ def wait_until(
 
 
 def csrf_token(page: str) -> str:
-    match = _CSRF.search(page)
+    match = CSRF_PATTERN.search(page)
     assert match, "the form carries no csrf_token"
-    return html.unescape(match.group(1) or match.group(2))
+    return html.unescape(match.group(1))
 
 
 def compose(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:

@@ -11,8 +11,8 @@ import pytest
 from folio_common.extensions import db
 from folio_common.models import JobRun, JobState, User
 from folio_common.services import accounts
-from tests.conftest import csrf_token
 from tests.factories import UserFactory
+from tests.helpers import csrf_token
 from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ import pytest
 from folio_common.extensions import db
 from folio_common.models import Export
 from folio_common.services import exports
-from tests.conftest import csrf_token
 from tests.factories import PostFactory, UserFactory
+from tests.helpers import csrf_token
 from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration

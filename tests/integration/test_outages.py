@@ -16,14 +16,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
+from bench.ports import free_port
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_common.models import Export, ExportStatus, OutboxMessage, User, utcnow
 from folio_common.services import follows, outbox
 from folio_web import create_app
-from tests.conftest import AuthActions, csrf_token
 from tests.factories import PostFactory, UserFactory
-from tests.integration.support import free_port, wait_for
+from tests.helpers import AuthActions, csrf_token
+from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration
 
