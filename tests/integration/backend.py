@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -266,17 +265,23 @@ def _truncate_all(app: Flask) -> None:
         db.session.remove()
 
 
-@contextmanager
-def integration_app(
-    env: dict[str, str],
-    overrides: dict[str, object],
+@pytest.fixture
+def postgres_env(integration_env: dict[str, str]) -> dict[str, str]:
+    """The environment `postgres_app` is built from; tests/integration passes its `app_env`."""
+    return dict(integration_env)
+
+
+@pytest.fixture
+def postgres_app(
+    postgres_env: dict[str, str],
+    app_overrides: dict[str, object],
     tmp_path: Path,
     celery_worker: WorkerProcess,
     redis_client: redis.Redis,
 ) -> Iterator[Flask]:
-    """The web app on `env` (the session's Postgres and Redis); its schema is the migrations'."""
-    settings = Settings.from_env(env, instance_path=str(tmp_path))
-    app = create_app(settings, **overrides)
+    """The web app on the session's Postgres and Redis; its schema comes from the migrations."""
+    settings = Settings.from_env(postgres_env, instance_path=str(tmp_path))
+    app = create_app(settings, **app_overrides)
     # Rate-limit counters and cached pages from an earlier test must not leak into this one.
     for pattern in ("folio:limits*", "folio:cache:*", "LIMITS*"):
         for key in redis_client.scan_iter(match=pattern):
@@ -290,17 +295,3 @@ def integration_app(
     with app.app_context():
         db.engine.dispose()
     app.extensions["celery"].close()
-
-
-@pytest.fixture
-def postgres_app(
-    integration_env: dict[str, str],
-    app_overrides: dict[str, object],
-    tmp_path: Path,
-    celery_worker: WorkerProcess,
-    redis_client: redis.Redis,
-) -> Iterator[Flask]:
-    with integration_app(
-        integration_env, app_overrides, tmp_path, celery_worker, redis_client
-    ) as app:
-        yield app

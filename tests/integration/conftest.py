@@ -14,7 +14,6 @@ line saying why, except under CI=true, where that is a failure.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,8 @@ import pytest
 import redis
 from flask import Flask
 
-from tests.integration.backend import (
-    DEFAULT_DATABASE_URL,
-    DEFAULT_REDIS_URL,
-    integration_app,
-)
+from tests.integration.backend import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
 from tests.integration.support import (
-    WorkerProcess,
     first_line,
     libpq_url,
     maintenance_connection,
@@ -93,12 +87,10 @@ def app_env(integration_env: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(
-    app_env: dict[str, str],
-    app_overrides: dict[str, object],
-    tmp_path: Path,
-    celery_worker: WorkerProcess,
-    redis_client: redis.Redis,
-) -> Iterator[Flask]:
-    with integration_app(app_env, app_overrides, tmp_path, celery_worker, redis_client) as app:
-        yield app
+def postgres_env(app_env: dict[str, str]) -> dict[str, str]:
+    return app_env
+
+
+@pytest.fixture
+def app(postgres_app: Flask) -> Flask:
+    return postgres_app

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from folio_common.extensions import db
 from folio_common.models import RefreshToken, User
 from folio_common.services import accounts
-from tests.helpers import api_sign_in
+from tests.helpers import api_sign_in, log_in_session
 from tests.unit.api.conftest import ON_BOTH_DATABASES, assert_problem
 
 pytestmark = ON_BOTH_DATABASES
@@ -142,14 +142,7 @@ def test_garbage_in_the_authorization_header_is_401(client):
 
 def test_a_session_cookie_alone_is_never_accepted(app, client, make_person):
     person = make_person(sign_in_now=False)
-    with app.app_context():
-        user = db.session.get(User, person.id)
-        accounts.start_login_session(user)
-        db.session.commit()
-        session_id = user.get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
+    log_in_session(app, client, person.id)
     assert client.get("/account/").status_code == 200  # the web app does accept the cookie
     response = client.get("/api/v1/me")
     assert_problem(response, 401)
