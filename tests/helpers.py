@@ -1,4 +1,5 @@
-"""What tests do as a user would: read a form's CSRF token, post forms, sign in.
+"""What tests do as a user would: read a form's CSRF token, post forms, sign in; and waiting for
+what happens elsewhere (a worker, a container) without sleeping blindly.
 
 Three ways to be signed in, one helper each: through the log-in form (`log_in`, and `auth` in
 tests/conftest.py on top of it), by writing the session Flask-Login reads when the form is not
@@ -8,8 +9,11 @@ what a test is about (`log_in_session`), and with API tokens (`api_sign_in`).
 from __future__ import annotations
 
 import re
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -18,6 +22,8 @@ from folio_common.extensions import db
 from folio_common.models import User
 from folio_common.services import accounts
 from tests.factories import DEFAULT_PASSWORD
+
+T = TypeVar("T")
 
 # The token in WTForms' hidden_tag() and in hand-written inputs, whatever the attributes' order.
 CSRF_PATTERN = re.compile(r'<input(?=[^>]*name="csrf_token")[^>]*value="([^"]+)"')
@@ -93,3 +99,21 @@ def api_sign_in(
 ) -> TestResponse:
     """Ask the API for an access and a refresh token."""
     return client.post("/api/v1/auth/tokens", json={"username": username, "password": password})
+
+
+def wait_until(
+    condition: Callable[[], T | None],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.1,
+    what: str = "condition",
+) -> T:
+    """Call `condition` until it returns something truthy and return that; fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)

@@ -6,23 +6,22 @@ every test here is skipped, so a plain `pytest` run stays fast.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
 import shlex
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests
 
+from tests import helpers
 from tests.helpers import CSRF_PATTERN
-
-T = TypeVar("T")
 
 BASE_URL = os.environ.get("E2E_BASE_URL", "")
 HTTP_URL = os.environ.get("E2E_HTTP_URL", "")
@@ -48,18 +47,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: os.path.basename(str(item.fspath)) == RUN_LAST)
 
 
-def wait_until(
-    check: Callable[[], T | None], timeout: float = 30, interval: float = 0.5, what: str = ""
-) -> T:
-    """Call `check` until it returns something truthy, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"gave up after {timeout}s waiting for {what or check}")
-        time.sleep(interval)
+# Over HTTP to the stack: twice a second is often enough.
+wait_until = functools.partial(helpers.wait_until, interval=0.5)
 
 
 def csrf_token(page: str) -> str:

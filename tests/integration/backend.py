@@ -36,6 +36,7 @@ from bench.ports import free_port
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_web import create_app
+from tests.helpers import wait_until
 from tests.integration.support import (
     QUEUE,
     REPO_ROOT,
@@ -48,7 +49,6 @@ from tests.integration.support import (
     log_tail,
     maintenance_connection,
     run_flask_migrate,
-    wait_for,
     where,
 )
 
@@ -288,7 +288,7 @@ def postgres_app(
             redis_client.delete(key)
     yield app
     # Let the worker finish what this test started before its rows disappear under it.
-    wait_for(
+    wait_until(
         lambda: celery_worker.is_idle(redis_client), what="the worker to finish this test's tasks"
     )
     _truncate_all(app)

@@ -12,11 +12,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -28,22 +27,6 @@ from psycopg import sql
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAIT_TIMEOUT = 30.0
 QUEUE = "folio"
-
-T = TypeVar("T")
-
-
-def wait_for(
-    condition: Callable[[], T], *, timeout: float = WAIT_TIMEOUT, what: str = "condition"
-) -> T:
-    """Poll `condition` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def where(url: str) -> str:

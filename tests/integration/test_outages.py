@@ -23,8 +23,7 @@ from folio_common.models import Export, ExportStatus, OutboxMessage, User, utcno
 from folio_common.services import follows, outbox
 from folio_web import create_app
 from tests.factories import PostFactory, UserFactory
-from tests.helpers import AuthActions, csrf_token
-from tests.integration.support import wait_for
+from tests.helpers import AuthActions, csrf_token, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -124,7 +123,7 @@ def test_an_export_and_a_post_written_while_redis_is_away_are_done_once_it_is_ba
             db.session.remove()
             return status == ExportStatus.DONE
 
-    wait_for(export_done, what="the export requested during the outage")
+    wait_until(export_done, what="the export requested during the outage")
     (mail,) = mailbox.wait_for(1)
     assert mail["To"] == "outage_follower@example.com"
 

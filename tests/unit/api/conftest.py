@@ -5,7 +5,6 @@ Modules marked ON_BOTH_DATABASES run the same contract on Postgres and Redis too
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,16 +42,6 @@ class Person:
     @property
     def refresh_bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.refresh}"}
-
-
-def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, what: str = "condition"):
-    """Poll `condition` until it returns something truthy (tasks may run in a worker)."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
-    return result
 
 
 def assert_problem(response, status: int) -> dict[str, Any]:
