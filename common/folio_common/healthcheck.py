@@ -1,4 +1,4 @@
-"""`folio-healthcheck web|worker|beat`: the container health checks that compose runs.
+"""`folio-healthcheck web|worker|beat|exporter`: the container health checks compose runs.
 
 Docker starts this every few seconds in every container, so it imports only the standard
 library (about 30 ms of CPU, where importing Flask or Celery would cost a second) and answers
@@ -18,20 +18,29 @@ WORKER_STALE_AFTER_S = 30
 # Beat ticks at least every 30 s and saves its schedule (compose's --schedule) every 3 minutes.
 BEAT_SCHEDULE = "/var/lib/folio/beat/schedule"
 BEAT_STALE_AFTER_S = 300
-WEB_TIMEOUT_S = 3
+HTTP_TIMEOUT_S = 5
 
 
-def web() -> bool:
-    """Gunicorn answers /healthz on the port it binds (GUNICORN_BIND, as the image sets it)."""
-    port = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").rsplit(":", 1)[-1]
+def answers(port: str, path: str) -> bool:
+    """Whether 127.0.0.1:`port` answers `path` with 200 in time."""
     try:
         # A fixed loopback address: nothing from outside chooses where this goes.
         with urllib.request.urlopen(  # noqa: S310
-            f"http://127.0.0.1:{port}/healthz", timeout=WEB_TIMEOUT_S
+            f"http://127.0.0.1:{port}{path}", timeout=HTTP_TIMEOUT_S
         ) as response:
             return response.status == 200
     except OSError:
         return False
+
+
+def web() -> bool:
+    """Gunicorn answers /healthz on the port it binds (GUNICORN_BIND, as the image sets it)."""
+    return answers(os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").rsplit(":", 1)[-1], "/healthz")
+
+
+def exporter() -> bool:
+    """folio_worker.exporter serves /metrics on METRICS_PORT (compose.monitoring.yaml)."""
+    return answers(os.environ.get("METRICS_PORT") or "9100", "/metrics")
 
 
 def touched_within(paths: list[str], seconds: float) -> bool:
@@ -50,7 +59,7 @@ def beat() -> bool:
     return touched_within(glob.glob(BEAT_SCHEDULE + "*"), BEAT_STALE_AFTER_S)
 
 
-CHECKS = {"web": web, "worker": worker, "beat": beat}
+CHECKS = {"web": web, "worker": worker, "beat": beat, "exporter": exporter}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.ports import free_port
 from folio_common import healthcheck
 
 
@@ -41,13 +42,13 @@ def test_beat_is_healthy_while_a_schedule_file_is_fresh(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def healthz_server(monkeypatch) -> Iterator[list[int]]:
-    """A server on a free 127.0.0.1 port answering /healthz with the status in the list."""
+def http_server(monkeypatch) -> Iterator[list[int]]:
+    """Gunicorn's and the exporter's port: /healthz and /metrics answer the status in the list."""
     answer = [200]
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the standard library's name
-            self.send_response(answer[0] if self.path == "/healthz" else 404)
+            self.send_response(answer[0] if self.path in ("/healthz", "/metrics") else 404)
             self.end_headers()
 
         def log_message(self, *args: object) -> None:
@@ -57,18 +58,25 @@ def healthz_server(monkeypatch) -> Iterator[list[int]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("GUNICORN_BIND", f"0.0.0.0:{server.server_address[1]}")
+    monkeypatch.setenv("METRICS_PORT", str(server.server_address[1]))
     yield answer
     server.shutdown()
     server.server_close()
 
 
-def test_web_is_healthy_while_healthz_answers_200(healthz_server):
-    assert healthcheck.main(["web"]) == 0
+@pytest.mark.parametrize("check", ["web", "exporter"])
+def test_a_server_is_healthy_while_it_answers_200(http_server, check):
+    assert healthcheck.main([check]) == 0
 
-    healthz_server[0] = 503
+    http_server[0] = 503
+    assert healthcheck.main([check]) == 1
+
+
+def test_a_server_that_does_not_listen_is_unhealthy(monkeypatch):
+    monkeypatch.setenv("GUNICORN_BIND", f"0.0.0.0:{free_port()}")
     assert healthcheck.main(["web"]) == 1
 
 
 def test_an_unknown_check_is_a_usage_error(capsys):
     assert healthcheck.main(["nginx"]) == 2
-    assert "usage: folio-healthcheck web|worker|beat" in capsys.readouterr().err
+    assert "usage: folio-healthcheck web|worker|beat|exporter" in capsys.readouterr().err
