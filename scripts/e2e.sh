@@ -16,7 +16,9 @@ scripts/ensure-chromium.sh
 
 workdir="$(mktemp -d)"
 project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurrent checkout
-throwaway_env "$workdir" e2e > "$workdir/e2e.env"
+# The image tag too, when named: concurrent checkouts would otherwise build over each other's.
+tag="${E2E_PROJECT:-e2e}"
+throwaway_env "$workdir" "$tag" > "$workdir/e2e.env"
 
 # The same values in the environment, where they win over anything make or the shell exported.
 set -a
@@ -40,7 +42,7 @@ trap 'exit 130' INT TERM
 
 log "building images"
 "${compose[@]}" build --quiet
-scripts/check-image-sizes.sh local e2e
+scripts/check-image-sizes.sh local "$tag"
 log "starting $project on 127.0.0.1:$http_port (https $https_port)"
 started=$(date +%s)
 up_on_free_subnet "$workdir/e2e.env" "${compose[@]}"

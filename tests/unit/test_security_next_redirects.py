@@ -95,6 +95,6 @@ def test_an_on_site_next_is_followed(client: FlaskClient, ada: int):
 
 
 def test_surrounding_whitespace_is_dropped_from_an_on_site_next(client: FlaskClient, ada: int):
-    response = log_in(client, {"next": "\r\n/account/ "}, {})
+    response = log_in(client, "ada", query_string={"next": "\r\n/account/ "})
 
     assert response.headers["Location"] == "/account/"
