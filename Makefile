@@ -29,8 +29,7 @@ IMAGES := folio-web folio-worker folio-nginx folio-backup
 SEED ?= 1
 WAIT_TIMEOUT ?= 120
 SHELL_SCRIPTS = $(wildcard scripts/*.sh) .ci/run
-DOCKERFILES := web/Dockerfile worker/Dockerfile nginx/Dockerfile mailcatcher/Dockerfile \
-	backup/Dockerfile monitoring/standin/Dockerfile
+DOCKERFILES := Dockerfile nginx/Dockerfile mailcatcher/Dockerfile monitoring/standin/Dockerfile
 
 # uv: the one on PATH, or one installed with pip into a private venv on first use.
 UV_HOME ?= $(HOME)/.local/share/folio-uv
@@ -54,7 +53,7 @@ require-docker:
 	@scripts/init-env.sh .env
 
 .PHONY: build
-build: require-docker .env ## Build the web, worker and nginx images (REGISTRY/folio-*:TAG, TAG = git SHA)
+build: require-docker .env ## Build the web, worker, backup and nginx images (REGISTRY/folio-*:TAG, TAG = git SHA)
 	$(STACK) build
 
 # `make up` adds a local mail catcher (compose.mail.yaml) so sign-up mails arrive somewhere;
@@ -197,7 +196,7 @@ chaos: sync ## Break a throwaway stack (kill -9, stop, restart) under load; tabl
 
 .PHONY: bench
 bench: require-docker ## Load a throwaway stack with wrk, write bench/results/<date>-<sha>.md (< 10 min)
-	python3 bench/run.py
+	python3 -m bench.run
 
 .PHONY: bench-scale
 bench-scale: require-docker ## Grow a throwaway stack to 1M posts; p50/p99 of every list at 1k and 1M (< 20 min)

@@ -9,6 +9,7 @@ One backup is a folder `<backups>/<name>/` holding `db.dump`, `exports.tar.gz`, 
     folio_backup.py list              the backups on the volume, newest first
     folio_backup.py restore NAME      replace the database, exports and media with NAME (--yes)
     folio_backup.py schedule          run forever: one backup a day at BACKUP_AT, then prune
+    folio_backup.py healthcheck       exit 0 while `schedule`'s heartbeat is fresh (compose runs it)
 """
 
 from __future__ import annotations
@@ -351,10 +352,21 @@ def next_run(at: dt.time, now: dt.datetime) -> dt.datetime:
     return candidate if candidate > now else candidate + dt.timedelta(days=1)
 
 
+HEARTBEAT_S = 30
+
+
 def heartbeat(path: Path) -> None:
     while True:
         path.touch()
-        time.sleep(30)
+        time.sleep(HEARTBEAT_S)
+
+
+def alive(path: Path) -> bool:
+    """The heartbeat is younger than four beats: the schedule loop's process still runs."""
+    try:
+        return time.time() - path.stat().st_mtime < 4 * HEARTBEAT_S
+    except OSError:
+        return False
 
 
 def schedule(settings: Settings) -> None:
@@ -382,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("list")
     commands.add_parser("prune")
     commands.add_parser("schedule")
+    commands.add_parser("healthcheck")
     restore_parser = commands.add_parser("restore")
     restore_parser.add_argument("name")
     restore_parser.add_argument("--yes", action="store_true")
@@ -398,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         prune(settings)
     elif args.command == "restore":
         restore(settings, args.name, args.yes)
+    elif args.command == "healthcheck":
+        return 0 if alive(settings.heartbeat) else 1
     else:
         schedule(settings)
     return 0

@@ -1,4 +1,4 @@
-"""Celery figures, measured from inside the web container (the real producer) by bench/run.py.
+"""Celery figures, measured from inside the web container (the real producer) by bench/cases.py.
 
 Run as `docker compose exec -T web python - < bench/celery_probe.py`; prints one line
 `BENCH-RESULT {json}` at the end. Three measurements (BENCH_PHASES picks some):

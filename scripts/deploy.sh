@@ -72,28 +72,27 @@ healthy() {
 }
 
 roll() {
-    local service="$1" old new_ids count deadline id
-    old="$(containers "$service")"
-    count="$(printf '%s\n' "$old" | grep -c . || true)"
+    local service="$1" old=() new_ids=() count deadline id
+    mapfile -t old < <(containers "$service")
+    count="${#old[@]}"
     [ "$count" -ge 1 ] || count=1
     log "$service: starting $count new beside the $count running"
     "${compose[@]}" up -d --no-deps --no-recreate --scale "$service=$((count * 2))" "$service"
-    new_ids="$(containers "$service" | grep -vxF -f <(printf '%s\n' "$old") || true)"
+    mapfile -t new_ids < <(containers "$service" | grep -vxF -f <(printf '%s\n' "${old[@]}") || true)
     deadline=$(( $(date +%s) + wait_s ))
-    for id in $new_ids; do
+    for id in "${new_ids[@]}"; do
         until healthy "$id"; do
             if [ "$(date +%s)" -ge "$deadline" ] || [ "$(docker inspect -f '{{.State.Status}}' "$id")" = exited ]; then
                 log "$service: a new replica did not turn healthy; removing the new ones, the old keep serving"
                 docker logs --tail 30 "$id" >&2 || true
-                # shellcheck disable=SC2086
-                docker rm -f $new_ids >/dev/null
+                docker rm -f "${new_ids[@]}" >/dev/null
                 exit 1
             fi
             sleep 1
         done
     done
     log "$service: new replicas healthy; stopping the old ones"
-    for id in $old; do
+    for id in "${old[@]}"; do
         # The container's own stop_grace_period applies: requests and tasks finish first.
         docker stop "$id" >/dev/null
         docker rm "$id" >/dev/null

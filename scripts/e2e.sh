@@ -33,21 +33,12 @@ compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.y
 
 cleanup() {
     local status=$?
-    if [ "$status" -ne 0 ]; then
-        log "failed; last logs of each service:"
-        "${compose[@]}" ps -a >&2 || true
-        "${compose[@]}" logs --no-color --tail 60 >&2 || true
-    fi
     if [ "${E2E_KEEP:-0}" = 1 ]; then
-        log "kept $project; rerun the tests with:"
+        log "rerun the tests against the kept stack with:"
         printf 'E2E_BASE_URL=%s E2E_HTTP_URL=%s E2E_MAIL_API=%s E2E_CA_FILE=%s E2E_COMPOSE="%s" uv run pytest tests/e2e\n' \
             "${E2E_BASE_URL:-}" "${E2E_HTTP_URL:-}" "${E2E_MAIL_API:-}" "${E2E_CA_FILE:-}" "${E2E_COMPOSE:-}" >&2
-        exit "$status"
     fi
-    log "removing the stack"
-    "${compose[@]}" down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
-    rm -rf "$workdir"
-    exit "$status"
+    remove_stack "$status" "${E2E_KEEP:-0}" "$workdir" "${compose[@]}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -97,6 +97,28 @@ EDGE_SUBNET=$(free_subnet)
 ENV
 }
 
+# The EXIT trap of a throwaway stack's script: when STATUS is not 0, each service's state and
+# last logs; then, unless KEEP is 1, `down -v` and WORKDIR removed. Exits with STATUS. Calls the
+# script's own `log`.
+#   trap 'remove_stack "$?" "${X_KEEP:-0}" "$workdir" "${compose[@]}"' EXIT
+remove_stack() {
+    local status="$1" keep="$2" workdir="$3"
+    shift 3
+    if [ "$status" -ne 0 ]; then
+        log "failed; last logs of each service:"
+        "$@" ps -a >&2 || true
+        "$@" logs --no-color --tail 60 >&2 || true
+    fi
+    if [ "$keep" = 1 ]; then
+        log "kept the stack (remove it with: $* down -v; its files are in $workdir)"
+        exit "$status"
+    fi
+    log "removing the stack"
+    "$@" down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
+    rm -rf "$workdir"
+    exit "$status"
+}
+
 # up_and_wait for a throwaway stack. Another stack on this host may take the chosen edge subnet
 # between free_subnet and `up`: then pick another, write it to ENV_FILE, and try again.
 #   up_on_free_subnet ENV_FILE "${compose[@]}"

@@ -54,27 +54,12 @@ set -a; . "$workdir/ops.env"; set +a
 export FOLIO_ENV_FILE="$workdir/ops.env"
 compose=(docker compose -p "$project" --env-file "$workdir/ops.env" -f compose.yaml
          -f compose.mail.yaml -f compose.e2e.yaml)
-for file in ${OPS_FILES:-} ${OPS_OVERLAY:-}; do
+read -r -a extra_files <<< "${OPS_FILES:-} ${OPS_OVERLAY:-}"
+for file in "${extra_files[@]}"; do
     compose+=(-f "$file")
 done
 
-cleanup() {
-    local status=$?
-    if [ "$status" -ne 0 ]; then
-        log "failed; last logs of each service:"
-        "${compose[@]}" ps -a >&2 || true
-        "${compose[@]}" logs --no-color --tail 40 >&2 || true
-    fi
-    if [ "${OPS_KEEP:-0}" = 1 ]; then
-        log "kept $project (remove it with: ${compose[*]} down -v)"
-        exit "$status"
-    fi
-    log "removing the stack"
-    "${compose[@]}" down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
-    rm -rf "$workdir"
-    exit "$status"
-}
-trap cleanup EXIT
+trap 'remove_stack "$?" "${OPS_KEEP:-0}" "$workdir" "${compose[@]}"' EXIT
 trap 'exit 130' INT TERM
 
 log "building images"

@@ -7,7 +7,6 @@ tests/integration overrides `app_settings` to use real Postgres, Redis, worker a
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,9 +20,10 @@ from folio_common import passwords
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_web import create_app
-from tests.factories import DEFAULT_PASSWORD
+from tests.helpers import AuthActions
 
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# The integration tier's services (PostgreSQL, Redis, SMTP, a worker) for any test that asks.
+pytest_plugins = ["tests.integration.backend"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -37,7 +37,8 @@ def cheap_password_hashing() -> Iterator[None]:
     passwords._hasher = original
 
 
-def test_env(tmp_path: Path) -> dict[str, str]:
+def fast_env(tmp_path: Path) -> dict[str, str]:
+    """The fast tier's environment: a SQLite file under `tmp_path`, mail to the console."""
     return {
         "FOLIO_ENV": "test",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
@@ -52,7 +53,7 @@ def test_env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def app_env(tmp_path: Path) -> dict[str, str]:
     """The environment the app is built from; override or extend it in a tier's conftest."""
-    return test_env(tmp_path)
+    return fast_env(tmp_path)
 
 
 @pytest.fixture
@@ -77,9 +78,25 @@ def built_app(settings: Settings, **overrides: object) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def database() -> str:
+    """What `app` runs on: "sqlite", or "postgres" for the integration tier's services.
+
+    A module parametrizes it to run its tests on both (ON_BOTH_DATABASES, tests/unit/api).
+    """
+    return "sqlite"
+
+
+@pytest.fixture
 def app(
-    app_env: dict[str, str], app_overrides: dict[str, object], tmp_path: Path
+    request: pytest.FixtureRequest,
+    database: str,
+    app_env: dict[str, str],
+    app_overrides: dict[str, object],
+    tmp_path: Path,
 ) -> Iterator[Flask]:
+    if database == "postgres":
+        yield request.getfixturevalue("postgres_app")
+        return
     settings = Settings.from_env(app_env, instance_path=str(tmp_path))
     with built_app(settings, **app_overrides) as app:
         yield app
@@ -101,30 +118,6 @@ def app_ctx(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
         db.session.remove()
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """The CSRF token from the form at `path`, as a browser would submit it."""
-    page = client.get(path)
-    match = CSRF_PATTERN.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token in the form at {path} (status {page.status_code})"
-    return match.group(1)
-
-
-class AuthActions:
-    def __init__(self, client: FlaskClient) -> None:
-        self._client = client
-
-    def login(self, identifier: str, password: str = DEFAULT_PASSWORD, remember: bool = False):
-        token = csrf_token(self._client, "/auth/login")
-        data = {"identifier": identifier, "password": password, "csrf_token": token}
-        if remember:
-            data["remember"] = "y"
-        return self._client.post("/auth/login", data=data)
-
-    def logout(self):
-        token = csrf_token(self._client, "/account/")
-        return self._client.post("/auth/logout", data={"csrf_token": token})
 
 
 @pytest.fixture

@@ -6,21 +6,22 @@ every test here is skipped, so a plain `pytest` run stays fast.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
 import shlex
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import requests
 
-T = TypeVar("T")
+from tests import helpers
+from tests.helpers import CSRF_PATTERN
 
 BASE_URL = os.environ.get("E2E_BASE_URL", "")
 HTTP_URL = os.environ.get("E2E_HTTP_URL", "")
@@ -29,7 +30,6 @@ CA_FILE = os.environ.get("E2E_CA_FILE") or True
 COMPOSE = shlex.split(os.environ.get("E2E_COMPOSE", ""))
 
 PASSWORD = "correct horse battery staple 42"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 # Spends the shared client address's allowance on nginx's account endpoints: run it last.
@@ -47,24 +47,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: os.path.basename(str(item.fspath)) == RUN_LAST)
 
 
-def wait_until(
-    check: Callable[[], T | None], timeout: float = 30, interval: float = 0.5, what: str = ""
-) -> T:
-    """Call `check` until it returns something truthy, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"gave up after {timeout}s waiting for {what or check}")
-        time.sleep(interval)
+# Over HTTP to the stack: twice a second is often enough.
+wait_until = functools.partial(helpers.wait_until, interval=0.5)
 
 
 def csrf_token(page: str) -> str:
-    match = _CSRF.search(page)
+    match = CSRF_PATTERN.search(page)
     assert match, "the form carries no csrf_token"
-    return html.unescape(match.group(1) or match.group(2))
+    return html.unescape(match.group(1))
 
 
 def compose(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:

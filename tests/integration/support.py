@@ -8,16 +8,14 @@ import email
 import email.policy
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -29,22 +27,6 @@ from psycopg import sql
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAIT_TIMEOUT = 30.0
 QUEUE = "folio"
-
-T = TypeVar("T")
-
-
-def wait_for(
-    condition: Callable[[], T], *, timeout: float = WAIT_TIMEOUT, what: str = "condition"
-) -> T:
-    """Poll `condition` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def where(url: str) -> str:
@@ -151,12 +133,6 @@ class Mailbox:
                     )
                 self._changed.wait(remaining)
             return list(self.messages[:count])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

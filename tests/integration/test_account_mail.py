@@ -11,9 +11,8 @@ import pytest
 from folio_common.extensions import db
 from folio_common.models import JobRun, JobState, User
 from folio_common.services import accounts
-from tests.conftest import csrf_token
 from tests.factories import UserFactory
-from tests.integration.support import wait_for
+from tests.helpers import csrf_token, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -80,10 +79,10 @@ def test_the_worker_logs_the_web_requests_id_and_records_the_run(
                 )
             ).scalar_one_or_none()
 
-    run = wait_for(recorded_run, what="the job run to be recorded")
+    run = wait_until(recorded_run, what="the job run to be recorded")
     assert run.subject == f"user_id={_user(app, 'traced').id}"
     assert run.finished_at is not None
-    wait_for(
+    wait_until(
         lambda: f'"request_id": "{request_id}"' in celery_worker.log(),
         what="the request id in the worker's log",
     )
@@ -110,5 +109,5 @@ def test_a_mail_server_hiccup_is_retried_until_the_mail_goes_out(app, mailbox):
             ).scalar_one_or_none()
             return run if run is not None and run.state == JobState.SUCCEEDED else None
 
-    run = wait_for(finished_run, what="the retried run to be recorded as succeeded")
+    run = wait_until(finished_run, what="the retried run to be recorded as succeeded")
     assert run.subject == f"user_id={user_id}"

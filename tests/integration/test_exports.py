@@ -11,9 +11,8 @@ import pytest
 from folio_common.extensions import db
 from folio_common.models import Export
 from folio_common.services import exports
-from tests.conftest import csrf_token
 from tests.factories import PostFactory, UserFactory
-from tests.integration.support import wait_for
+from tests.helpers import csrf_token, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +35,7 @@ def test_an_export_runs_to_completion_in_the_worker(app, client, auth, export_di
         assert status["status"] != "failed", status
         return status if status["status"] == "done" else None
 
-    status = wait_for(finished, what="the export to finish")
+    status = wait_until(finished, what="the export to finish")
     assert status["progress"] == 100
 
     response = client.get(status["download_url"])

@@ -8,7 +8,7 @@ from folio_common.extensions import db
 from folio_common.models import Follow, PostNotification, PostStatus
 from folio_common.services import posts
 from tests.factories import UserFactory
-from tests.integration.support import wait_for
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ def test_publishing_sends_one_mail_per_follower(app, mailbox, celery_worker, red
 
     mails = mailbox.wait_for(3)
     # With a batch size of 2 the fan-out is two tasks; once the worker is idle nothing else comes.
-    wait_for(lambda: celery_worker.is_idle(redis_client), what="the worker to go idle")
+    wait_until(lambda: celery_worker.is_idle(redis_client), what="the worker to go idle")
     assert len(mailbox.messages) == 3
     assert sorted(mail["To"] for mail in mails) == followers
     for mail in mails:

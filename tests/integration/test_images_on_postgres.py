@@ -12,8 +12,8 @@ from PIL import Image as Pil
 from folio_common import media
 from folio_common.extensions import db
 from folio_common.models import Image, ImageStatus, Post
-from tests.conftest import csrf_token
 from tests.factories import UserFactory
+from tests.helpers import csrf_token
 from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration

@@ -16,14 +16,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
+from bench.ports import free_port
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_common.models import Export, ExportStatus, OutboxMessage, User, utcnow
 from folio_common.services import follows, outbox
 from folio_web import create_app
-from tests.conftest import AuthActions, csrf_token
 from tests.factories import PostFactory, UserFactory
-from tests.integration.support import free_port, wait_for
+from tests.helpers import AuthActions, csrf_token, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -123,7 +123,7 @@ def test_an_export_and_a_post_written_while_redis_is_away_are_done_once_it_is_ba
             db.session.remove()
             return status == ExportStatus.DONE
 
-    wait_for(export_done, what="the export requested during the outage")
+    wait_until(export_done, what="the export requested during the outage")
     (mail,) = mailbox.wait_for(1)
     assert mail["To"] == "outage_follower@example.com"
 

@@ -9,7 +9,7 @@ import pytest
 from folio_common.extensions import db
 from folio_common.models import Post, PostStatus, utcnow
 from tests.factories import PostFactory, UserFactory
-from tests.integration.support import wait_for
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -39,5 +39,5 @@ def test_a_due_scheduled_post_is_published_by_the_beat_task(app, celery_worker):
         with app.app_context():
             return db.session.get(Post, post_id).status
 
-    wait_for(lambda: status_of(due_id) == PostStatus.PUBLISHED, what="the post to be published")
+    wait_until(lambda: status_of(due_id) == PostStatus.PUBLISHED, what="the post to be published")
     assert status_of(future_id) == PostStatus.SCHEDULED

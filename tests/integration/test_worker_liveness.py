@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.support import WorkerProcess, wait_for
+from tests.helpers import wait_until
+from tests.integration.support import WorkerProcess
 
 
 def _mtime(worker: WorkerProcess) -> float:
@@ -11,6 +12,6 @@ def _mtime(worker: WorkerProcess) -> float:
 
 
 def test_a_running_worker_touches_its_liveness_file(celery_worker: WorkerProcess) -> None:
-    first = wait_for(lambda: _mtime(celery_worker), timeout=10, what="the liveness file")
+    first = wait_until(lambda: _mtime(celery_worker), timeout=10, what="the liveness file")
     # Touched every second here (WORKER_LIVENESS_INTERVAL=1), every 5 s in compose.
-    wait_for(lambda: _mtime(celery_worker) > first, timeout=10, what="a fresh touch")
+    wait_until(lambda: _mtime(celery_worker) > first, timeout=10, what="a fresh touch")

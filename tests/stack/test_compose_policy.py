@@ -135,21 +135,33 @@ def services(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return config["services"]
 
 
-def dockerfile_user(dockerfile: Path, build_args: dict[str, str]) -> str | None:
-    """The user of the image's final stage, with build arguments filled in."""
+def dockerfile_user(dockerfile: Path, build_args: dict[str, str], target: str | None) -> str | None:
+    """The user of the image's `target` stage (default: the last), with build arguments filled in.
+
+    A stage without a USER of its own runs as the stage it starts FROM.
+    """
     defaults: dict[str, str] = {}
+    stages: dict[str, tuple[str, str | None]] = {}  # name: (base, user)
+    name = base = ""
     user = None
     for line in dockerfile.read_text().splitlines():
         words = line.strip().split()
         if not words:
             continue
         if words[0].upper() == "FROM":
-            user = None
+            if name:
+                stages[name] = (base, user)
+            base, name, user = words[1], words[3] if len(words) > 3 else words[1], None
         elif words[0].upper() == "ARG" and "=" in words[1]:
-            name, value = words[1].split("=", 1)
-            defaults[name] = value
+            arg, value = words[1].split("=", 1)
+            defaults[arg] = value
         elif words[0].upper() == "USER":
             user = words[1]
+    stages[name] = (base, user)
+    stage = target or name
+    while stage in stages and stages[stage][1] is None:
+        stage = stages[stage][0]
+    user = stages.get(stage, ("", None))[1]
     if user is None:
         return None
     values = {**defaults, **{k: str(v) for k, v in build_args.items() if v is not None}}
@@ -167,7 +179,7 @@ def effective_user(
     for builder in builders:
         build = builder["build"]
         dockerfile = Path(build["context"]) / build["dockerfile"]
-        user = dockerfile_user(dockerfile, build.get("args", {}))
+        user = dockerfile_user(dockerfile, build.get("args", {}), build.get("target"))
         if user:
             return user
     return None

@@ -9,7 +9,7 @@ from folio_common.extensions import db
 from folio_common.models import PostStatus
 from tests.conftest import built_app
 from tests.factories import PostFactory, UserFactory
-from tests.unit.api.conftest import sign_in
+from tests.helpers import api_sign_in
 
 EXPIRES = "X-Accel-Expires"
 
@@ -63,7 +63,7 @@ def test_a_shared_api_answer_carries_no_rate_limit_counters(client, content):
     assert not [name for name, _ in shared.headers.items() if name.startswith("X-RateLimit")]
     assert "Retry-After" not in shared.headers
     # The same endpoint for a signed-in caller keeps its own counters and is not shared.
-    token = sign_in(client, content["author"]).get_json()["access_token"]
+    token = api_sign_in(client, content["author"]).get_json()["access_token"]
     personal = client.get("/api/v1/posts", headers={"Authorization": f"Bearer {token}"})
     assert personal.status_code == 200
     assert EXPIRES not in personal.headers
@@ -101,7 +101,7 @@ def test_errors_forms_and_other_pages_are_not_offered(client, content, path):
 
 def test_a_draft_is_not_offered_to_anyone(client, content):
     assert client.get(f"/api/v1/posts/{content['draft']}").status_code == 404
-    token = sign_in(client, content["author"]).get_json()["access_token"]
+    token = api_sign_in(client, content["author"]).get_json()["access_token"]
     mine = client.get(
         f"/api/v1/posts/{content['draft']}", headers={"Authorization": f"Bearer {token}"}
     )

@@ -9,12 +9,12 @@ import pytest
 from folio_common import schema_gate
 from folio_common.app import create_minimal_app
 from folio_common.config import Settings
-from tests.conftest import test_env as folio_env
+from tests.conftest import fast_env
 
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    env = folio_env(tmp_path)
+    env = fast_env(tmp_path)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return Settings.from_env(env, instance_path=str(tmp_path))

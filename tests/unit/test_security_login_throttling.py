@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from folio_web import throttling
-from tests.conftest import csrf_token
-from tests.unit.auth.helpers import create_user, submit
+from tests.helpers import csrf_token, log_in, submit
+from tests.unit.auth.helpers import create_user
 
 PASSWORD = "correct horse battery"
 LIMIT = 10
@@ -24,9 +24,11 @@ class Browser:
         self.token = csrf_token(client, "/auth/login")
 
     def log_in(self, identifier: str, password: str, ip: str = "203.0.113.1") -> TestResponse:
-        return self.client.post(
-            "/auth/login",
-            data={"identifier": identifier, "password": password, "csrf_token": self.token},
+        return log_in(
+            self.client,
+            identifier,
+            password,
+            token=self.token,
             environ_overrides={"REMOTE_ADDR": ip},
         )
 

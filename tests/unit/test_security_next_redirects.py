@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token, log_in
 from tests.unit.auth.helpers import create_user
 
 OFF_SITE = [
@@ -49,23 +49,9 @@ def ada(app: Flask) -> int:
     return create_user(app, username="ada")
 
 
-def log_in(client: FlaskClient, query: dict[str, str], form: dict[str, str]):
-    token = csrf_token(client, "/auth/login")
-    return client.post(
-        "/auth/login",
-        query_string=query,
-        data={
-            "identifier": "ada",
-            "password": "correct horse battery",
-            "csrf_token": token,
-            **form,
-        },
-    )
-
-
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_next_in_the_address_stays_on_site(client: FlaskClient, ada: int, target: str):
-    response = log_in(client, {"next": target}, {})
+    response = log_in(client, "ada", query_string={"next": target})
 
     assert response.status_code == 302
     assert_stays_on_site(response.headers["Location"])
@@ -73,7 +59,7 @@ def test_next_in_the_address_stays_on_site(client: FlaskClient, ada: int, target
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_next_in_the_form_stays_on_site(client: FlaskClient, ada: int, target: str):
-    response = log_in(client, {}, {"next": target})
+    response = log_in(client, "ada", form={"next": target})
 
     assert response.status_code == 302
     assert_stays_on_site(response.headers["Location"])
@@ -103,12 +89,12 @@ def test_double_encoded_slashes_stay_on_site(client: FlaskClient, ada: int):
 
 
 def test_an_on_site_next_is_followed(client: FlaskClient, ada: int):
-    response = log_in(client, {"next": "/account/profile?tab=bio"}, {})
+    response = log_in(client, "ada", query_string={"next": "/account/profile?tab=bio"})
 
     assert response.headers["Location"] == "/account/profile?tab=bio"
 
 
 def test_surrounding_whitespace_is_dropped_from_an_on_site_next(client: FlaskClient, ada: int):
-    response = log_in(client, {"next": "\r\n/account/ "}, {})
+    response = log_in(client, "ada", query_string={"next": "\r\n/account/ "})
 
     assert response.headers["Location"] == "/account/"

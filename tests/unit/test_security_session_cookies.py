@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from folio_common.config import ConfigError, Settings
-from tests.conftest import CSRF_PATTERN, built_app
+from tests.conftest import built_app
+from tests.helpers import log_in
 from tests.unit.auth.helpers import create_user
 
 STRONG_SECRET = "Zq8v3L1pT9wX2mN7bR4kY6cJ0hF5sD8a-production-grade"
@@ -51,20 +52,13 @@ def attributes(header: str) -> set[str]:
 
 
 def log_in_remembered(client: FlaskClient, base_url: str) -> TestResponse:
-    page = client.get("/auth/login", base_url=base_url)
-    match = CSRF_PATTERN.search(page.get_data(as_text=True))
-    assert match
-    return client.post(
-        "/auth/login",
+    return log_in(
+        client,
+        "ada",
+        remember=True,
         base_url=base_url,
         # Flask-WTF checks the referrer on HTTPS, as a browser would send it.
         headers={"Referer": f"{base_url}/auth/login"},
-        data={
-            "identifier": "ada",
-            "password": "correct horse battery",
-            "remember": "y",
-            "csrf_token": match.group(1),
-        },
     )
 
 

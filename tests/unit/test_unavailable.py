@@ -17,14 +17,14 @@ from folio_common.extensions import cache, db
 from folio_common.models import Post
 from folio_common.services import content_cache, posts
 from folio_web import create_app
-from tests.conftest import test_env as base_env
+from tests.conftest import fast_env
 from tests.factories import UserFactory
 
 
 @pytest.fixture
 def down_app(tmp_path: Path) -> Iterator[Flask]:
     """The web app on a database that cannot be opened, as if Postgres were down."""
-    env = {**base_env(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'x.db'}"}
+    env = {**fast_env(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'x.db'}"}
     app = create_app(Settings.from_env(env, instance_path=str(tmp_path)), WTF_CSRF_ENABLED=False)
     yield app
     with app.app_context():

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from folio_common.extensions import db
 from folio_common.models import RefreshToken, utcnow
-from tests.conftest import csrf_token
-from tests.unit.auth.helpers import create_user, load_user, redirect_path, submit
+from tests.helpers import csrf_token, submit
+from tests.unit.auth.helpers import create_user, load_user, redirect_path
 
 
 def test_the_account_page_needs_a_login(client: FlaskClient):

@@ -8,7 +8,8 @@ from flask.testing import FlaskClient
 
 from folio_common.models import TokenPurpose
 from folio_common.services import accounts
-from tests.unit.auth.helpers import create_user, issue_token, load_user, redirect_path, submit
+from tests.helpers import submit
+from tests.unit.auth.helpers import create_user, issue_token, load_user, redirect_path
 
 PASSWORD = "correct horse battery"
 

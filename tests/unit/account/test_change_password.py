@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
-from tests.unit.auth.helpers import create_user, load_user, redirect_path, submit
+from tests.helpers import log_in, submit
+from tests.unit.auth.helpers import create_user, load_user, redirect_path
 
 NEW_PASSWORD = "a brand new passphrase"
 CHANGE = {
@@ -18,11 +18,7 @@ CHANGE = {
 
 def log_in_elsewhere(app: Flask, identifier: str) -> FlaskClient:
     other = app.test_client()
-    token = csrf_token(other, "/auth/login")
-    other.post(
-        "/auth/login",
-        data={"identifier": identifier, "password": "correct horse battery", "csrf_token": token},
-    )
+    log_in(other, identifier)
     assert other.get("/account/").status_code == 200
     return other
 

@@ -6,8 +6,8 @@ import pytest
 
 from folio_common.extensions import db
 from folio_common.models import Role, User
-from tests.conftest import AuthActions
 from tests.factories import UserFactory
+from tests.helpers import AuthActions
 
 
 def _user(app, user_id: int) -> User:

@@ -1,11 +1,10 @@
 """Fixtures for the API tests: people with accounts, and a client that speaks bearer tokens.
 
-The integration tier imports these too, so the same contract runs on Postgres and Redis.
+Modules marked ON_BOTH_DATABASES run the same contract on Postgres and Redis too.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +16,16 @@ from flask.testing import FlaskClient
 from folio_common.extensions import db
 from folio_common.models import User
 from folio_common.services.posts import get_or_create_tags
-from tests.factories import DEFAULT_PASSWORD, PostFactory, UserFactory
+from tests.factories import PostFactory, UserFactory
+from tests.helpers import api_sign_in
 
 PROBLEM = "application/problem+json"
+
+# `pytestmark = ON_BOTH_DATABASES`: each test also runs on the integration tier's PostgreSQL,
+# Redis and Celery worker (tests/integration/backend.py), as a test of that tier.
+ON_BOTH_DATABASES = pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.integration)]
+)
 
 
 @dataclass
@@ -36,20 +42,6 @@ class Person:
     @property
     def refresh_bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.refresh}"}
-
-
-def sign_in(client: FlaskClient, username: str, password: str = DEFAULT_PASSWORD):
-    return client.post("/api/v1/auth/tokens", json={"username": username, "password": password})
-
-
-def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, what: str = "condition"):
-    """Poll `condition` until it returns something truthy (tasks may run in a worker)."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
-    return result
 
 
 def assert_problem(response, status: int) -> dict[str, Any]:
@@ -72,7 +64,7 @@ def make_person(app: Flask, client: FlaskClient) -> Callable[..., Person]:
             db.session.commit()
             person = Person(user.id, user.username)
         if sign_in_now:
-            tokens = sign_in(client, person.username).get_json()
+            tokens = api_sign_in(client, person.username).get_json()
             person.access, person.refresh = tokens["access_token"], tokens["refresh_token"]
         return person
 

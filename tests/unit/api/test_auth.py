@@ -10,12 +10,15 @@ from sqlalchemy import select
 from folio_common.extensions import db
 from folio_common.models import RefreshToken, User
 from folio_common.services import accounts
-from tests.unit.api.conftest import assert_problem, sign_in
+from tests.helpers import api_sign_in, log_in_session
+from tests.unit.api.conftest import ON_BOTH_DATABASES, assert_problem
+
+pytestmark = ON_BOTH_DATABASES
 
 
 def test_a_confirmed_author_gets_an_access_and_a_refresh_token(client, make_person):
     person = make_person(sign_in_now=False)
-    response = sign_in(client, person.username)
+    response = api_sign_in(client, person.username)
     assert response.status_code == 201
     body = response.get_json()
     assert body["token_type"] == "Bearer"
@@ -28,7 +31,7 @@ def test_a_confirmed_author_gets_an_access_and_a_refresh_token(client, make_pers
 
 def test_signing_in_by_email_works_too(client, make_person):
     person = make_person(sign_in_now=False)
-    assert sign_in(client, f"{person.username}@example.com").status_code == 201
+    assert api_sign_in(client, f"{person.username}@example.com").status_code == 201
 
 
 def test_refresh_tokens_are_stored_only_as_hashes(app, author):
@@ -40,26 +43,26 @@ def test_refresh_tokens_are_stored_only_as_hashes(app, author):
 
 def test_a_wrong_password_is_401_with_a_bearer_challenge(client, make_person):
     person = make_person(sign_in_now=False)
-    response = sign_in(client, person.username, "not the password")
+    response = api_sign_in(client, person.username, "not the password")
     assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_unconfirmed_accounts_get_no_tokens(client, make_person):
     person = make_person(sign_in_now=False, unconfirmed=True)
-    assert "Confirm" in assert_problem(sign_in(client, person.username), 403)["detail"]
+    assert "Confirm" in assert_problem(api_sign_in(client, person.username), 403)["detail"]
 
 
 def test_deactivated_accounts_get_no_tokens(client, make_person):
     person = make_person(sign_in_now=False, active=False)
-    assert_problem(sign_in(client, person.username), 403)
+    assert_problem(api_sign_in(client, person.username), 403)
 
 
 def test_failed_attempts_are_throttled_after_ten(client, make_person):
     person = make_person(sign_in_now=False)
     for _ in range(10):
-        assert sign_in(client, person.username, "wrong password!").status_code == 401
-    response = sign_in(client, person.username)
+        assert api_sign_in(client, person.username, "wrong password!").status_code == 401
+    response = api_sign_in(client, person.username)
     assert_problem(response, 429)
     assert int(response.headers["Retry-After"]) > 0
 
@@ -90,7 +93,7 @@ def test_logout_revokes_the_refresh_token_at_once(client, author):
 
 def test_logout_everywhere_refuses_every_token_of_the_account(client, make_person):
     person = make_person()
-    other_device = sign_in(client, person.username).get_json()
+    other_device = api_sign_in(client, person.username).get_json()
     response = client.post("/api/v1/auth/logout-everywhere", headers=person.bearer)
     assert response.status_code == 204
     assert_problem(client.get("/api/v1/me", headers=person.bearer), 401)
@@ -139,14 +142,7 @@ def test_garbage_in_the_authorization_header_is_401(client):
 
 def test_a_session_cookie_alone_is_never_accepted(app, client, make_person):
     person = make_person(sign_in_now=False)
-    with app.app_context():
-        user = db.session.get(User, person.id)
-        accounts.start_login_session(user)
-        db.session.commit()
-        session_id = user.get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
+    log_in_session(app, client, person.id)
     assert client.get("/account/").status_code == 200  # the web app does accept the cookie
     response = client.get("/api/v1/me")
     assert_problem(response, 401)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.api.conftest import assert_problem, sign_in
+from tests.helpers import api_sign_in
+from tests.unit.api.conftest import ON_BOTH_DATABASES, assert_problem
+
+pytestmark = ON_BOTH_DATABASES
 
 
 def test_the_openapi_document_is_generated_and_complete(client):
@@ -85,7 +88,7 @@ def test_cors_allows_listed_origins_only(client):
 
 def test_api_responses_set_no_cookies(client, author):
     assert "Set-Cookie" not in client.get("/api/v1/me", headers=author.bearer).headers
-    assert "Set-Cookie" not in sign_in(client, author.username).headers
+    assert "Set-Cookie" not in api_sign_in(client, author.username).headers
 
 
 def test_cors_preflight_names_what_a_listed_origin_may_send(client):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.api.conftest import assert_problem
+from tests.unit.api.conftest import ON_BOTH_DATABASES, assert_problem
+
+pytestmark = ON_BOTH_DATABASES
 
 
 @pytest.fixture

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import zipfile
 
-from tests.unit.api.conftest import assert_problem, wait_until
+from tests.helpers import wait_until
+from tests.unit.api.conftest import ON_BOTH_DATABASES, assert_problem
+
+pytestmark = ON_BOTH_DATABASES
 
 
 def comments_url(post_id: int) -> str:

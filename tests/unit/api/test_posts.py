@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from folio_common.models import utcnow
-from tests.unit.api.conftest import assert_problem
+from tests.unit.api.conftest import ON_BOTH_DATABASES, assert_problem
+
+pytestmark = ON_BOTH_DATABASES
 
 POSTS = "/api/v1/posts"
 

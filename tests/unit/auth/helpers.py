@@ -1,4 +1,4 @@
-"""Small helpers shared by the account tests: make users, read them back, submit forms."""
+"""Small helpers shared by the account tests: make users, read them back, follow redirects."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from folio_common.extensions import db
 from folio_common.models import TokenPurpose, User
 from folio_common.services import accounts
-from tests.conftest import csrf_token
 from tests.factories import UserFactory
 
 
@@ -50,14 +48,6 @@ def issue_token(
         token = accounts.issue_token(user, purpose, new_email=new_email)
         db.session.commit()
         return token
-
-
-def submit(
-    client: FlaskClient, path: str, data: dict[str, Any], form_path: str | None = None, **kw: Any
-) -> TestResponse:
-    """POST `data` to `path` with the CSRF token of the form at `form_path` (default: `path`)."""
-    token = csrf_token(client, form_path or path)
-    return client.post(path, data={**data, "csrf_token": token}, **kw)
 
 
 def redirect_path(response: TestResponse) -> str:

@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from folio_common.models import TokenPurpose
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 from tests.unit.auth.helpers import create_user, issue_token, load_user, redirect_path
 
 

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from folio_common import passwords
 from folio_common.extensions import db
 from folio_common.models import RefreshToken, User, utcnow
-from tests.conftest import AuthActions, csrf_token
 from tests.factories import DEFAULT_PASSWORD
-from tests.unit.auth.helpers import create_user, load_user, redirect_path, submit
+from tests.helpers import AuthActions, csrf_token, submit
+from tests.unit.auth.helpers import create_user, load_user, redirect_path
 
 
 def test_a_user_logs_in_with_their_username_in_any_case(app: Flask, client: FlaskClient, auth):

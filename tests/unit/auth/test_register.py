@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from folio_common.extensions import db
 from folio_common.models import Role, User
 from folio_common.services import accounts
-from tests.unit.auth.helpers import create_user, find_user, redirect_path, submit
+from tests.helpers import submit
+from tests.unit.auth.helpers import create_user, find_user, redirect_path
 
 GOOD = {
     "username": "newton",

@@ -7,7 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from folio_common.models import TokenPurpose
-from tests.unit.auth.helpers import create_user, issue_token, load_user, redirect_path, submit
+from tests.helpers import submit
+from tests.unit.auth.helpers import create_user, issue_token, load_user, redirect_path
 
 NEW_PASSWORD = "a brand new passphrase"
 SAME_ANSWER = "If that address belongs to an account, we have sent it a link"

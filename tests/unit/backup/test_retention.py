@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -88,3 +89,16 @@ def test_prune_removes_only_what_retention_drops(tmp_path: Path) -> None:
     assert sorted(removed) == made[:2]
     assert sorted(p.name for p in folio_backup.backups(settings)) == made[2:]
     assert (tmp_path / ".20261130T030000Z.part").is_dir()
+
+
+def test_the_healthcheck_passes_while_the_heartbeat_is_fresh(tmp_path: Path, monkeypatch) -> None:
+    heartbeat = tmp_path / "alive"
+    monkeypatch.setenv("BACKUP_HEARTBEAT_FILE", str(heartbeat))
+    assert folio_backup.main(["healthcheck"]) == 1
+
+    heartbeat.touch()
+    assert folio_backup.main(["healthcheck"]) == 0
+
+    stale = heartbeat.stat().st_mtime - 4 * folio_backup.HEARTBEAT_S - 1
+    os.utime(heartbeat, (stale, stale))
+    assert folio_backup.main(["healthcheck"]) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -13,11 +12,8 @@ from sqlalchemy.orm import scoped_session
 
 from folio_common.extensions import db
 from folio_common.models import User
-from folio_common.services import accounts
 from tests.factories import UserFactory
-
-# Matches the token in WTForms' hidden_tag() and in hand-written inputs, whatever the order.
-TOKEN_PATTERN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+from tests.helpers import log_in_session, submit
 
 
 @pytest.fixture
@@ -42,18 +38,7 @@ def committed(app: Flask) -> Callable[[], AbstractContextManager[scoped_session]
 @pytest.fixture
 def login_as(app: Flask, client: FlaskClient) -> Callable[[User], None]:
     """Sign `user` in by writing the session Flask-Login reads, without the login form."""
-
-    def login(user: User) -> None:
-        with app.app_context():
-            signed_in = db.session.get(User, user.id)
-            accounts.start_login_session(signed_in)
-            db.session.commit()
-            session_id = signed_in.get_id()
-        with client.session_transaction() as session:
-            session["_user_id"] = session_id
-            session["_fresh"] = True
-
-    return login
+    return lambda user: log_in_session(app, client, user.id)
 
 
 @pytest.fixture
@@ -72,10 +57,7 @@ def post_form(client: FlaskClient) -> Callable[..., object]:
     Any page a signed-in user sees carries a token (the logout button), so "/" is the default.
     """
 
-    def submit(path: str, data: dict[str, str] | None = None, form_path: str = "/", **kwargs):
-        page = client.get(form_path).get_data(as_text=True)
-        match = TOKEN_PATTERN.search(page)
-        assert match, f"no CSRF token on {form_path}"
-        return client.post(path, data={"csrf_token": match.group(1), **(data or {})}, **kwargs)
+    def post(path: str, data: dict[str, str] | None = None, form_path: str = "/", **kwargs):
+        return submit(client, path, data or {}, form_path, **kwargs)
 
-    return submit
+    return post

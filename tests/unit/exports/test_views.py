@@ -10,8 +10,8 @@ import pytest
 
 from folio_common.extensions import db
 from folio_common.models import Export, ExportStatus, utcnow
-from tests.conftest import csrf_token
 from tests.factories import PostFactory, UserFactory
+from tests.helpers import csrf_token
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 
 import pytest
 from celery import signals
 
+from bench.ports import free_port
 from folio_common.mail import delivery_problem, send_mail
 
 
@@ -122,14 +122,8 @@ def test_smtp_backend_with_ssl_connects_over_tls_from_the_start(app, fake_smtp, 
     assert "starttls" not in fake_smtp[0].calls
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_an_unreachable_smtp_server_is_a_delivery_problem(app):
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port())
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     with app.app_context():
         problem = delivery_problem(timeout=2)
     assert problem and "cannot be used" in problem and "MAIL_SERVER" in problem
@@ -149,7 +143,7 @@ def test_console_mail_in_production_is_a_delivery_problem(app):
 
 
 def test_the_worker_warns_at_start_when_mail_cannot_be_delivered(app, worker, caplog):
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port())
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
 
     class Consumer:  # what Celery passes as the sender: the consumer, with .app
         app = worker.celery

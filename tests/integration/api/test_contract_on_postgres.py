@@ -1,7 +1,0 @@
-"""tests/unit/api/test_contract.py again, on PostgreSQL and Redis with a real worker."""
-
-import pytest
-
-from tests.unit.api.test_contract import *  # noqa: F403 - the same contract, another tier
-
-pytestmark = pytest.mark.integration
