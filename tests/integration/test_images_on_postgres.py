@@ -13,8 +13,7 @@ from folio_common import media
 from folio_common.extensions import db
 from folio_common.models import Image, ImageStatus, Post
 from tests.factories import UserFactory
-from tests.helpers import csrf_token
-from tests.integration.support import wait_for
+from tests.helpers import csrf_token, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +55,7 @@ def test_an_image_published_with_a_post_is_resized_by_the_worker_and_named_in_sr
             done = len(found) == 2 and all(image.status == ImageStatus.READY for image in found)
             return list(found) if done else None
 
-    image, cover = wait_for(resized, what="the worker to resize both images")
+    image, cover = wait_until(resized, timeout=60, what="the worker to resize both images")
     assert image.variant_widths == [480, 960, 1440, 2000]
     for width in image.variant_widths:
         assert (media_dir / media.variant_name(image.key, width)).is_file()
@@ -66,7 +65,7 @@ def test_an_image_published_with_a_post_is_resized_by_the_worker_and_named_in_sr
             post = db.session.execute(db.select(Post)).scalar_one()
             return post.body_html if "srcset=" in post.body_html else None
 
-    html = wait_for(rendered, what="the post's HTML to name the WebP copies")
+    html = wait_until(rendered, timeout=60, what="the post's HTML to name the WebP copies")
     assert re.search(rf"/media/{image.key[:2]}/{image.key}-960\.webp 960w", html)
     with app.app_context():
         post = db.session.execute(db.select(Post)).scalar_one()

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from folio_common.extensions import db
 from tests.factories import UserFactory
-from tests.unit.api.conftest import assert_problem, sign_in
+from tests.helpers import api_sign_in
+from tests.unit.api.conftest import assert_problem
 from tests.unit.images.pictures import photo_with_gps
 
 
@@ -19,7 +20,7 @@ def writer(app: Flask, client: FlaskClient) -> dict[str, str]:
     with app.app_context():
         UserFactory(username="grace")
         db.session.commit()
-    token = sign_in(client, "grace").get_json()["access_token"]
+    token = api_sign_in(client, "grace").get_json()["access_token"]
     return {"Authorization": f"Bearer {token}"}
 
 

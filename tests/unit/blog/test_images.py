@@ -16,7 +16,7 @@ from folio_common.extensions import db
 from folio_common.models import Image, Post, User
 from folio_common.services import images
 from tests.factories import UserFactory
-from tests.unit.blog.conftest import TOKEN_PATTERN
+from tests.helpers import CSRF_PATTERN
 from tests.unit.images.pictures import NOT_AN_IMAGE, gps_of, photo_with_gps, picture
 
 
@@ -29,7 +29,7 @@ def author(committed, login_as) -> User:
 
 
 def _token(client: FlaskClient, path: str) -> str:
-    match = TOKEN_PATTERN.search(client.get(path).get_data(as_text=True))
+    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
     assert match
     return match.group(1)
 

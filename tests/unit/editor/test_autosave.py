@@ -9,12 +9,12 @@ from folio_common.extensions import db
 from folio_common.models import Post, PostStatus
 from folio_common.services import content_cache
 from tests.factories import PostFactory
-from tests.unit.blog.conftest import TOKEN_PATTERN
+from tests.helpers import CSRF_PATTERN
 
 
 @pytest.fixture
 def token(client, author) -> str:
-    match = TOKEN_PATTERN.search(client.get("/write").get_data(as_text=True))
+    match = CSRF_PATTERN.search(client.get("/write").get_data(as_text=True))
     assert match
     return match.group(1)
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from folio_common.extensions import db
 from folio_common.models import Post
 from tests.factories import UserFactory
-from tests.unit.blog.conftest import TOKEN_PATTERN
+from tests.helpers import CSRF_PATTERN
 
 SAMPLE = """# A sample
 
@@ -31,7 +31,7 @@ See [the notes](https://example.org/notes "Notes") and <a href="javascript:alert
 
 
 def _token(client, path: str = "/write") -> str:
-    match = TOKEN_PATTERN.search(client.get(path).get_data(as_text=True))
+    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
     assert match
     return match.group(1)
 
