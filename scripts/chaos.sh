@@ -16,7 +16,7 @@ docker_answers || { log "no Docker engine answers; the chaos suite needs one"; e
 
 workdir="$(mktemp -d)"
 project="${CHAOS_PROJECT:-folio-chaos-$$}"
-throwaway_env "$workdir" chaos > "$workdir/chaos.env"
+throwaway_env "$workdir" "${TAG:-chaos}" > "$workdir/chaos.env"
 cat >> "$workdir/chaos.env" <<ENV
 # Every simulated user comes from 127.0.0.1: throttles would count them as one.
 RATELIMIT_ENABLED=false
@@ -28,19 +28,8 @@ set -a; . "$workdir/chaos.env"; set +a
 compose=(docker compose -p "$project" --env-file "$workdir/chaos.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
 cleanup() {
-    local status=$?
-    if [ "$status" -ne 0 ]; then
-        "${compose[@]}" ps -a >&2 || true
-        "${compose[@]}" logs --no-color --tail 40 >&2 || true
-    fi
-    if [ "${CHAOS_KEEP:-0}" = 1 ]; then
-        log "kept $project (env file $workdir/chaos.env)"
-        exit "$status"
-    fi
-    log "removing the stack"
-    "${compose[@]}" down -v --remove-orphans --timeout 20 >/dev/null 2>&1 || true
-    rm -rf "$workdir"
-    exit "$status"
+    finish_throwaway_stack $? "${CHAOS_KEEP:-0}" "$workdir" \
+        "[chaos] kept $project (env file $workdir/chaos.env)" "${compose[@]}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
