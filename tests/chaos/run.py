@@ -451,7 +451,8 @@ def mails() -> Counter[tuple[str, str]]:
     return counts
 
 
-# Run in the worker container: is each finished archive on the volume, of the recorded size,
+# Run in the web container (it mounts the exports volume too, and the worker's memory is being
+# watched): is each finished archive on the volume, of the recorded size,
 # and a ZIP whose every member reads back with the right CRC? Prints name -> members (or -1).
 CHECK_ARCHIVES = """
 import json, os, sys, zipfile
@@ -482,7 +483,7 @@ def finished_archives(usernames: list[str]) -> dict[str, int]:
     if not done:
         return {}
     sizes = json.dumps({file: size for file, size in done.values()})
-    checked = json.loads(compose("exec", "-T", "worker", "python", "-c", CHECK_ARCHIVES, sizes))
+    checked = json.loads(compose("exec", "-T", "web", "python", "-c", CHECK_ARCHIVES, sizes))
     return {name: checked[file] for name, (file, _) in done.items() if checked[file] > 0}
 
 
