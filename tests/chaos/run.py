@@ -451,9 +451,9 @@ def mails() -> Counter[tuple[str, str]]:
     return counts
 
 
-# Run in the web container (it mounts the exports volume too, and the worker's memory is being
-# watched): is each finished archive on the volume, of the recorded size,
-# and a ZIP whose every member reads back with the right CRC? Prints name -> members (or -1).
+# Run in the web container, which mounts the exports volume too (the worker's memory may be
+# under watch): is each finished archive on the volume, of the recorded size, and a ZIP whose
+# every member reads back with the right CRC? Prints name -> members (or -1).
 CHECK_ARCHIVES = """
 import json, os, sys, zipfile
 result = {}
