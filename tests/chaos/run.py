@@ -114,6 +114,7 @@ class Tally:
     branded_503: int = 0
     bad_5xx: int = 0
     slowest: float = 0.0
+    slowest_request: str = ""
     recovery: float | None = None
     # When each branded 5xx was answered, to hold them against the outage's window.
     branded_at: list[float] = field(default_factory=list)
@@ -131,8 +132,11 @@ class Tally:
         return self.lost == 0 and self.bad_5xx == 0 and not self.failures
 
     def seen(self, response: requests.Response) -> None:
+        took = sum(answer.elapsed.total_seconds() for answer in (*response.history, response))
         with self._lock:
-            self.slowest = max(self.slowest, response.elapsed.total_seconds())
+            if took > self.slowest:
+                self.slowest = took
+                self.slowest_request = f"{response.request.method} {_route(response.url)}"
         for answer in (*response.history, response):
             if answer.status_code < 500:
                 continue
@@ -854,7 +858,8 @@ def main(argv: list[str] | None = None) -> int:
             *t.failures,
             *t.notes,
             *(["5xx seen: " + ", ".join(answers)] if answers else []),
-        ][:8]:
+            f"slowest answer: {t.slowest_request} in {t.slowest:.1f}s",
+        ][:9]:
             print(f"  {t.name}: {note}")
     passed = sum(t.ok for t in tallies)
     print(f"chaos: {passed} passed, {len(tallies) - passed} failed")
