@@ -136,7 +136,8 @@ class Tally:
         with self._lock:
             if took > self.slowest:
                 self.slowest = took
-                self.slowest_request = f"{response.request.method} {_route(response.url)}"
+                first = (*response.history, response)[0]
+                self.slowest_request = f"{first.request.method} {_route(first.url)}"
         for answer in (*response.history, response):
             if answer.status_code < 500:
                 continue
