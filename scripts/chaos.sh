@@ -4,7 +4,7 @@
 # and count what was lost. Prints a table of sent / done / lost / duplicated / 5xx per scenario
 # and fails if anything was lost or any 5xx was not a branded page or problem+json.
 #   scripts/chaos.sh [scenario ...]      (default: CHAOS_SCENARIOS, else the CI subset)
-#   scripts/chaos.sh all                 (every scenario; about 18 minutes)
+#   scripts/chaos.sh all                 (every scenario; about 16 minutes on a busy 2-core machine)
 # CHAOS_PROJECT names the compose project (default folio-chaos-<pid>); CHAOS_KEEP=1 keeps it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
