@@ -194,6 +194,11 @@ e2e: sync ## Build the images, start a throwaway stack and run tests/e2e through
 chaos: sync ## Break a throwaway stack (kill -9, stop, restart) under load; table of lost work (S="all" for every scenario)
 	UV=$(UV) scripts/chaos.sh $(S)
 
+# Out of CI: seeding and exporting 260,000 posts takes about ten minutes on a shared machine.
+.PHONY: chaos-export
+chaos-export: sync ## Export a 260,000-post account in a throwaway stack; worker memory peak vs its limit
+	UV=$(UV) scripts/chaos.sh export-260k-posts
+
 .PHONY: bench
 bench: require-docker ## Load a throwaway stack with wrk, write bench/results/<date>-<sha>.md (< 10 min)
 	python3 -m bench.run

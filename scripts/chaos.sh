@@ -4,7 +4,7 @@
 # and count what was lost. Prints a table of sent / done / lost / duplicated / 5xx per scenario
 # and fails if anything was lost or any 5xx was not a branded page or problem+json.
 #   scripts/chaos.sh [scenario ...]      (default: CHAOS_SCENARIOS, else the CI subset)
-#   scripts/chaos.sh all                 (every scenario; about 25 minutes)
+#   scripts/chaos.sh all                 (every scenario; about 16 minutes on a busy 2-core machine)
 # CHAOS_PROJECT names the compose project (default folio-chaos-<pid>); CHAOS_KEEP=1 keeps it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ docker_answers || { log "no Docker engine answers; the chaos suite needs one"; e
 
 workdir="$(mktemp -d)"
 project="${CHAOS_PROJECT:-folio-chaos-$$}"
-throwaway_env "$workdir" chaos > "$workdir/chaos.env"
+throwaway_env "$workdir" "${TAG:-chaos}" > "$workdir/chaos.env"
 cat >> "$workdir/chaos.env" <<ENV
 # Every simulated user comes from 127.0.0.1: throttles would count them as one.
 RATELIMIT_ENABLED=false
@@ -30,19 +30,8 @@ export FOLIO_ENV_FILE="$workdir/chaos.env"
 compose=(docker compose -p "$project" --env-file "$workdir/chaos.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
 cleanup() {
-    local status=$?
-    if [ "$status" -ne 0 ]; then
-        "${compose[@]}" ps -a >&2 || true
-        "${compose[@]}" logs --no-color --tail 40 >&2 || true
-    fi
-    if [ "${CHAOS_KEEP:-0}" = 1 ]; then
-        log "kept $project (env file $workdir/chaos.env)"
-        exit "$status"
-    fi
-    log "removing the stack"
-    "${compose[@]}" down -v --remove-orphans --timeout 20 >/dev/null 2>&1 || true
-    rm -rf "$workdir"
-    exit "$status"
+    finish_throwaway_stack $? "${CHAOS_KEEP:-0}" "$workdir" \
+        "[chaos] kept $project (env file $workdir/chaos.env)" "${compose[@]}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

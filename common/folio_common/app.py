@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from folio_common.breaker import Breaker, guarded_redis_connection
 from folio_common.config import Settings
 from folio_common.error_tracking import init_error_tracking
 from folio_common.extensions import cache, db, migrate
@@ -35,6 +36,11 @@ def configure_app(
     init_error_tracking(settings)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    if app.config["CACHE_TYPE"] == "RedisCache":
+        # While the cache's Redis is away, pages skip it at once rather than wait on each call.
+        app.config.setdefault(
+            "CACHE_OPTIONS", {"connection_class": guarded_redis_connection(Breaker("cache"))}
+        )
     cache.init_app(app)
     queue.init_app(app)
 

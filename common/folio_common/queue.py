@@ -23,11 +23,16 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import Session
 
+from folio_common.breaker import Breaker
 from folio_common.extensions import db
 from folio_common.logging import current_request_id
 from folio_common.models import OutboxMessage, utcnow
 
 log = logging.getLogger("folio.queue")
+
+# Open after the fast path fails: later commits leave their tasks to the relay at once instead
+# of each waiting out the broker's connect timeout.
+_broker = Breaker("broker")
 
 _PENDING_KEY = "folio.pending_tasks"
 _OUTBOX_KEY = "folio.outbox_sends"
@@ -167,15 +172,23 @@ def _send_pending_tasks(session: Session) -> None:
             send_now(celery, task)  # runs here; its failures are the caller's to see
             sent.append(task.message_id)
             continue
+        if not _broker.allow():
+            log.info(
+                "broker unavailable; task left to the outbox relay",
+                extra={"task": task.task_name, "message_id": task.message_id},
+            )
+            continue
         try:
             # No publish retries: a request must not stall on a broker that is away.
             send_now(celery, task, retry=False)
         except Exception as exc:  # the broker is unreachable; the relay sends the row later
+            _broker.failed(exc)
             log.warning(
                 "broker unavailable; task left to the outbox relay",
                 extra={"task": task.task_name, "message_id": task.message_id, "error": str(exc)},
             )
             continue
+        _broker.succeeded()
         sent.append(task.message_id)
     if sent and bind is not None:
         try:

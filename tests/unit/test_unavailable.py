@@ -12,12 +12,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from folio_common import passwords
 from folio_common.config import Settings
 from folio_common.extensions import cache, db
 from folio_common.models import Post
 from folio_common.services import content_cache, posts
 from folio_web import create_app
 from tests.conftest import fast_env
+from tests.helpers import csrf_token
 from tests.factories import UserFactory
 
 
@@ -162,3 +164,31 @@ def test_the_tag_list_is_counted_afresh_while_the_cache_is_away(app_ctx, monkeyp
     counts = posts.tags_with_counts()
 
     assert [(tag.slug, tag.posts) for tag in counts] == [("outage", 1)]
+
+
+def test_a_sign_up_that_waits_too_long_to_hash_gets_a_503_that_keeps_the_form(client, monkeypatch):
+    # Every hashing slot is held (other sign-ups on a starved CPU) past the wait allowed.
+    monkeypatch.setattr(passwords, "HASHING_WAIT_SECONDS", 0.05)
+    token = csrf_token(client, "/auth/register")
+    held = [passwords._HASHING_SLOTS.acquire(timeout=1) for _ in range(2)]
+    try:
+        response = client.post(
+            "/auth/register",
+            data={
+                "csrf_token": token,
+                "username": "patient",
+                "email": "patient@example.com",
+                "password": "long enough password",
+                "password_confirm": "long enough password",
+            },
+        )
+    finally:
+        for _ in filter(None, held):
+            passwords._HASHING_SLOTS.release()
+
+    assert response.status_code == 503
+    # At least 30 s; the sign-up rate limiter may ask for longer (its window's reset).
+    assert int(response.headers["Retry-After"]) >= 30
+    page = response.get_data(as_text=True)
+    assert "too busy" in page and 'value="patient@example.com"' in page
+    assert "long enough password" not in page

@@ -11,6 +11,7 @@ from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from folio_common.app import configure_app
+from folio_common.breaker import Breaker, guard_connects
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_common.logging import request_id_var
@@ -26,6 +27,7 @@ _MAX_REQUEST_ID = 128
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     configure_app(app, settings, **overrides)
+    guard_database(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -40,6 +42,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
             x_host=app.config["PROXY_HOPS"],
         )
     return app
+
+
+def guard_database(app: Flask) -> None:
+    """While the database is away, requests answer 503 at once instead of each waiting out the
+    connect timeout (folio_common.breaker)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            guard_connects(engine, Breaker("database"))
 
 
 def register_extensions(app: Flask) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from folio_common.extensions import db
+from folio_common.passwords import HashingBusy
 from folio_web.api.problems import answers_problems, http_problem, problem
 from folio_web.extensions import login_manager
 
@@ -24,12 +25,14 @@ log = logging.getLogger(__name__)
 
 # What a client is told to wait: about as long as a database restart takes.
 RETRY_AFTER_SECONDS = 30
-# The database could not be reached or did not answer in time: worth a retry, not a 500.
+# The database could not be reached or did not answer in time, or the process is too busy to
+# hash a password soon: worth a retry, not a 500.
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
     DisconnectionError,
     PoolTimeout,
+    HashingBusy,
 )
 
 
@@ -79,6 +82,8 @@ def _typed_fields() -> list[tuple[str, str]]:
 
 
 def _unavailable_detail(error: Exception) -> str:
+    if isinstance(error, HashingBusy):
+        return "Folio is too busy to check passwords just now."
     if isinstance(error, DBAPIError) and isinstance(error.orig, QueryCanceled):
         return "Folio took too long to answer this request."
     return "Folio cannot reach its database just now."
@@ -102,7 +107,7 @@ def register_error_handlers(app: Flask) -> None:
         _rollback()
         detail = _unavailable_detail(error)
         log.warning(
-            "database unavailable",
+            "hashing busy" if isinstance(error, HashingBusy) else "database unavailable",
             extra={"error": f"{type(error).__name__}: {error}"[:500], "path": request.path},
         )
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
