@@ -29,11 +29,7 @@ set -a; . "$workdir/chaos.env"; set +a
 export FOLIO_ENV_FILE="$workdir/chaos.env"
 compose=(docker compose -p "$project" --env-file "$workdir/chaos.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
 
-cleanup() {
-    finish_throwaway_stack $? "${CHAOS_KEEP:-0}" "$workdir" \
-        "[chaos] kept $project (env file $workdir/chaos.env)" "${compose[@]}"
-}
-trap cleanup EXIT
+trap 'remove_stack "$?" "${CHAOS_KEEP:-0}" "$workdir" "${compose[@]}"' EXIT
 trap 'exit 130' INT TERM
 
 log "building images"

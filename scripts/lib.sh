@@ -163,24 +163,3 @@ up_and_wait() {
     mapfile -t services < <("${compose[@]}" config --services | grep -vx migrate)
     "${compose[@]}" up -d --wait --wait-timeout "$seconds" --no-deps "${extra[@]}" "${services[@]}"
 }
-
-# The end of a throwaway stack's script (its EXIT trap): after a failure show the services and
-# their last logs; then keep the stack when KEEP is 1 (saying so with MESSAGE), else remove it
-# with its volumes and WORKDIR. Returns STATUS.
-#   finish_throwaway_stack STATUS KEEP WORKDIR MESSAGE "${compose[@]}"
-finish_throwaway_stack() {
-    local status="$1" keep="$2" workdir="$3" message="$4"
-    shift 4
-    if [ "$status" -ne 0 ]; then
-        "$@" ps -a >&2 || true
-        "$@" logs --no-color --tail 40 >&2 || true
-    fi
-    if [ "$keep" = 1 ]; then
-        printf '%s\n' "$message" >&2
-        return "$status"
-    fi
-    printf 'removing the stack\n' >&2
-    "$@" down -v --remove-orphans --timeout 20 >/dev/null 2>&1 || true
-    rm -rf "$workdir"
-    return "$status"
-}

@@ -596,12 +596,12 @@ class MemoryWatch:
 
 
 def _docker(*args: str) -> str:
-    result = subprocess.run(  # noqa: S603 - fixed arguments
+    result = subprocess.run(
         ["docker", *args],
         capture_output=True,
         text=True,
         timeout=60,
-        check=False,  # noqa: S607
+        check=False,
     )
     return result.stdout.strip()
 

@@ -19,8 +19,8 @@ from folio_common.models import Post
 from folio_common.services import content_cache, posts
 from folio_web import create_app
 from tests.conftest import fast_env
-from tests.helpers import csrf_token
 from tests.factories import UserFactory
+from tests.helpers import csrf_token
 
 
 @pytest.fixture
