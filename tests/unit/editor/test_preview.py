@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image as Pil
 from sqlalchemy import select
 
 from folio_common.extensions import db
@@ -41,10 +44,27 @@ def _preview(client, body: str, token: str | None):
     return client.post("/editor/preview", data={"body": body}, headers=headers)
 
 
+def _uploaded_image(client, token: str) -> str:
+    """The Markdown the editor's upload answers for a small PNG of the author's own."""
+    picture = io.BytesIO()
+    Pil.new("RGB", (64, 48), (30, 110, 160)).save(picture, format="PNG")
+    picture.seek(0)
+    response = client.post(
+        "/write/images",
+        data={"image": (picture, "loom.png"), "alt": "The loom"},
+        headers={"X-CSRFToken": token},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.json["markdown"]
+
+
 def test_the_preview_is_the_html_the_saved_post_stores(app, client, author, post_form):
-    preview = _preview(client, SAMPLE, _token(client))
+    token = _token(client)
+    sample = f"{SAMPLE}\n{_uploaded_image(client, token)}\n"
+    preview = _preview(client, sample, token)
     saved = post_form(
-        "/write", {"title": "Sample", "body": SAMPLE, "status": "published"}, form_path="/write"
+        "/write", {"title": "Sample", "body": sample, "status": "published"}, form_path="/write"
     )
 
     assert preview.status_code == 200 and saved.status_code == 302
@@ -54,7 +74,9 @@ def test_the_preview_is_the_html_the_saved_post_stores(app, client, author, post
         assert preview.json["words"] == post.word_count
     html = preview.json["html"]
     assert "<table>" in html and '<pre class="highlight">' in html and 'class="k"' in html
-    assert '<img src="/static/favicon.svg" alt="A diagram">' in html
+    # An own upload is an image; any other image address becomes a link (docs/writing.md).
+    assert '<img src="/media/' in html and 'alt="The loom"' in html
+    assert '<a href="/static/favicon.svg" rel="nofollow noopener noreferrer">A diagram</a>' in html
     assert "javascript:" not in html and "<script" not in html
     assert preview.json["reading_minutes"] == 1
 
