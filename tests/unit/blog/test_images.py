@@ -6,7 +6,6 @@ import io
 import re
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -16,27 +15,12 @@ from folio_common.extensions import db
 from folio_common.models import Image, Post, User
 from folio_common.services import images
 from tests.factories import UserFactory
-from tests.helpers import CSRF_PATTERN
+from tests.helpers import submit
 from tests.unit.images.pictures import NOT_AN_IMAGE, gps_of, photo_with_gps, picture
 
 
-@pytest.fixture
-def author(committed, login_as) -> User:
-    with committed():
-        user = UserFactory(username="ada")
-    login_as(user)
-    return user
-
-
-def _token(client: FlaskClient, path: str) -> str:
-    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
-    assert match
-    return match.group(1)
-
-
 def _submit(client: FlaskClient, path: str, fields: dict[str, object], form_path: str = ""):
-    data = {"csrf_token": _token(client, form_path or path), **fields}
-    return client.post(path, data=data, content_type="multipart/form-data")
+    return submit(client, path, fields, form_path or None, content_type="multipart/form-data")
 
 
 def _write(client: FlaskClient, image: bytes, file_name: str, **fields: str):

@@ -9,14 +9,12 @@ from folio_common.extensions import db
 from folio_common.models import Post, PostStatus
 from folio_common.services import content_cache
 from tests.factories import PostFactory
-from tests.helpers import CSRF_PATTERN
+from tests.helpers import csrf_token
 
 
 @pytest.fixture
 def token(client, author) -> str:
-    match = CSRF_PATTERN.search(client.get("/write").get_data(as_text=True))
-    assert match
-    return match.group(1)
+    return csrf_token(client, "/write")
 
 
 def _autosave(client, token: str, path: str, **fields: str):

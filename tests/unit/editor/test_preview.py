@@ -11,7 +11,7 @@ from sqlalchemy import select
 from folio_common.extensions import db
 from folio_common.models import Post
 from tests.factories import UserFactory
-from tests.helpers import CSRF_PATTERN
+from tests.helpers import csrf_token
 
 SAMPLE = """# A sample
 
@@ -31,12 +31,6 @@ See [the notes](https://example.org/notes "Notes") and <a href="javascript:alert
 
 <script>alert("no")</script>
 """
-
-
-def _token(client, path: str = "/write") -> str:
-    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
-    assert match
-    return match.group(1)
 
 
 def _preview(client, body: str, token: str | None):
@@ -60,7 +54,7 @@ def _uploaded_image(client, token: str) -> str:
 
 
 def test_the_preview_is_the_html_the_saved_post_stores(app, client, author, post_form):
-    token = _token(client)
+    token = csrf_token(client, "/write")
     sample = f"{SAMPLE}\n{_uploaded_image(client, token)}\n"
     preview = _preview(client, sample, token)
     saved = post_form(
@@ -83,7 +77,9 @@ def test_the_preview_is_the_html_the_saved_post_stores(app, client, author, post
 
 def test_the_preview_takes_json_too(client, author):
     response = client.post(
-        "/editor/preview", json={"body": "*hi*"}, headers={"X-CSRFToken": _token(client)}
+        "/editor/preview",
+        json={"body": "*hi*"},
+        headers={"X-CSRFToken": csrf_token(client, "/write")},
     )
     assert response.json["html"] == "<p><em>hi</em></p>\n"
 
@@ -97,7 +93,7 @@ def test_a_preview_without_the_csrf_token_is_a_problem(client, author):
 
 def test_a_visitor_who_is_not_signed_in_gets_a_401_problem_not_a_login_page(client):
     # A session that ended while the editor was open: the token is valid, the user is gone.
-    response = _preview(client, "text", _token(client, "/auth/login"))
+    response = _preview(client, "text", csrf_token(client, "/auth/login"))
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
 
@@ -106,14 +102,16 @@ def test_a_reader_may_not_preview(client, committed, login_as):
     with committed():
         reader = UserFactory(reader=True)
     login_as(reader)
-    response = _preview(client, "text", _token(client, "/"))
+    response = _preview(client, "text", csrf_token(client, "/"))
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
 
 
 def test_a_body_that_is_not_text_is_a_422_problem(client, author):
     response = client.post(
-        "/editor/preview", json={"body": ["a"]}, headers={"X-CSRFToken": _token(client)}
+        "/editor/preview",
+        json={"body": ["a"]},
+        headers={"X-CSRFToken": csrf_token(client, "/write")},
     )
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "body"
@@ -125,7 +123,7 @@ def app_overrides() -> dict[str, object]:
 
 
 def test_previews_beyond_the_limit_get_a_429_problem_with_retry_after(client, author):
-    token = _token(client)
+    token = csrf_token(client, "/write")
     answers = [_preview(client, "text", token) for _ in range(4)]
 
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
