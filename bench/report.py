@@ -164,6 +164,14 @@ def ratio_text(value: float, base: float | None) -> str:
     return f"{value / base:.2f}" if base else "–"
 
 
+def targets_table(rows: list[tuple[str, str, str, bool]]) -> list[str]:
+    """The report's "Targets" section, of (target, measured, goal, met) rows, and its count."""
+    lines = ["## Targets", "", "| Target | Measured | Goal | Result |", "|---|---|---|---|"]
+    lines += [f"| {t} | {m} | {g} | {'PASS' if ok else 'MISS'} |" for t, m, g, ok in rows]
+    met = sum(ok for *_, ok in rows)
+    return [*lines, "", f"{met} of {len(rows)} targets met."]
+
+
 def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     m = report["machine"]
     g = report["gunicorn"]["web"]
@@ -191,17 +199,9 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         'goes back to the app once a second per URL; the cases marked "past the micro-cache" '
         "send a cookie, so they price the app itself (pages then come from the Redis page cache).",
         "",
-        "## Targets",
-        "",
-        "| Target | Measured | Goal | Result |",
-        "|---|---|---|---|",
     ]
-    lines += [
-        f"| {r['name']} | {r['measured']} | {r['target']} | {'PASS' if r['ok'] else 'MISS'} |"
-        for r in rows
-    ]
+    lines += targets_table([(r["name"], r["measured"], r["target"], r["ok"]) for r in rows])
     misses = [r for r in rows if not r["ok"]]
-    lines += ["", f"{len(rows) - len(misses)} of {len(rows)} targets met."]
     lines += app_path_lines(report)
     if misses:
         lines += [

@@ -36,6 +36,7 @@ from typing import Any
 os.environ.setdefault("BENCH_PROJECT", "folio-scale-bench")
 
 from bench import run as bench  # reads BENCH_PROJECT when imported
+from bench.report import targets_table
 from bench.scale import dataset
 
 LARGE = int(os.environ.get("SCALE_POSTS", "1000000"))
@@ -498,17 +499,9 @@ def markdown(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"{report['growth'][1]['post_tags']:,} post tags; database "
         f"{report['growth'][1]['database_bytes'] / 1e9:.2f} GB.",
         "",
-        "## Targets",
-        "",
-        "| Target | Measured | Goal | Result |",
-        "|---|---|---|---|",
     ]
-    lines += [
-        f"| {r['target']} | {r['measured']} | {r['goal']} | {'PASS' if r['ok'] else 'MISS'} |"
-        for r in rows
-    ]
+    lines += targets_table([(r["target"], r["measured"], r["goal"], r["ok"]) for r in rows])
     misses = [r for r in rows if not r["ok"]]
-    lines += ["", f"{len(rows) - len(misses)} of {len(rows)} targets met."]
     explained = [r for r in misses if r.get("why")]
     if explained:
         lines += ["", "### What bounds the p99 misses (counters of the 16-connection run)", ""]
