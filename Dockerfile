@@ -75,8 +75,11 @@ RUN /opt/uv/bin/uv sync --frozen --no-dev --package folio-web --no-install-works
 COPY common/folio_common common/folio_common
 COPY web/folio_web web/folio_web
 RUN /opt/uv/bin/uv sync --frozen --no-dev --package folio-web --no-editable \
- # Swagger UI ships 14 MB of source maps: browser debugging aids the docs page never serves.
- && find /opt/venv -name '*.map' -delete
+ # Swagger UI ships 14 MB of source maps and 10 MB of bundles (its editor, ES modules) that the
+ # docs page never loads: it uses swagger-ui-bundle.js and swagger-ui.css (api/templates/api/docs.html).
+ && find /opt/venv -name '*.map' -delete \
+ && find /opt/venv -path '*/swagger_ui/static/*' -type f \
+      ! -name swagger-ui-bundle.js ! -name swagger-ui.css -delete
 
 FROM runtime AS web
 LABEL org.opencontainers.image.title="folio-web" \
