@@ -170,6 +170,7 @@ class Settings(BaseSettings):
         "fixed-window"
     )
     login_failure_limit: str = "10 per 15 minutes"
+    registration_limit: str = "10 per hour"
     api_rate_limit: str = "300 per minute"
     editor_rate_limit: str = "120 per minute"
     jwt_access_minutes: int = 15

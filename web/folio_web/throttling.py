@@ -22,7 +22,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 # Modest ceilings for requests that create rows or send mail; far above what a person needs.
-REGISTRATION_LIMIT = "10 per hour"
 RESET_REQUEST_LIMIT_PER_IP = "10 per hour"
 RESET_REQUEST_LIMIT_PER_EMAIL = "5 per hour"
 RESEND_CONFIRMATION_LIMIT = "5 per hour"
@@ -92,8 +91,12 @@ def form_value(name: str) -> Callable[[], str | None]:
     return lambda: request.form.get(name)
 
 
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_LIMIT"]
+
+
 def throttle_registrations(view: Callable[P, R]) -> Callable[P, R]:
-    return limiter.limit(REGISTRATION_LIMIT, key_func=get_remote_address, methods=["POST"])(view)
+    return limiter.limit(_registration_limit, key_func=get_remote_address, methods=["POST"])(view)
 
 
 def throttle_reset_requests(view: Callable[P, R]) -> Callable[P, R]:
