@@ -21,7 +21,7 @@ project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurr
 tag="${E2E_TAG:-$project}"
 throwaway_env "$workdir" "$tag" > "$workdir/e2e.env"
 # Every test's new author registers from 127.0.0.1: one address for the whole suite.
-echo "REGISTRATION_LIMIT=200 per hour" >> "$workdir/e2e.env"
+echo 'REGISTRATION_LIMIT="200 per hour"' >> "$workdir/e2e.env"
 
 # The same values in the environment, where they win over anything make or the shell exported.
 set -a
