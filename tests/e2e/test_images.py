@@ -215,6 +215,6 @@ def test_an_avatar_uploaded_in_the_profile_shows_on_the_author_page(
     assert saved.status_code == 200 and "/account/profile" not in saved.url, saved.text[:500]
 
     page = profile_site.get(f"/authors/{confirmed_account.username}").text
-    avatar = re.search(r'<img [^>]*class="avatar large"[^>]*>', page)
+    avatar = re.search(r'<img [^>]*class="avatar avatar-large"[^>]*>', page)
     assert avatar, "no avatar on the author page"
     fetched(re.search(r'src="([^"]+)"', avatar.group(0)).group(1))
