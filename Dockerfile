@@ -74,7 +74,9 @@ FROM build AS web-build
 RUN /opt/uv/bin/uv sync --frozen --no-dev --package folio-web --no-install-workspace
 COPY common/folio_common common/folio_common
 COPY web/folio_web web/folio_web
-RUN /opt/uv/bin/uv sync --frozen --no-dev --package folio-web --no-editable \
+# The message catalogs (.po) compiled into what Babel loads (.mo), before the package is built.
+RUN /opt/venv/bin/pybabel -q compile -d common/folio_common/translations \
+ && /opt/uv/bin/uv sync --frozen --no-dev --package folio-web --no-editable \
  # Swagger UI ships 14 MB of source maps and 10 MB of bundles (its editor, ES modules) that the
  # docs page never loads: it uses swagger-ui-bundle.js and swagger-ui.css (api/templates/api/docs.html).
  && find /opt/venv -name '*.map' -delete \
@@ -94,7 +96,8 @@ FROM build AS worker-build
 RUN /opt/uv/bin/uv sync --frozen --no-dev --package folio-worker --no-install-workspace
 COPY common/folio_common common/folio_common
 COPY worker/folio_worker worker/folio_worker
-RUN /opt/uv/bin/uv sync --frozen --no-dev --package folio-worker --no-editable
+RUN /opt/venv/bin/pybabel -q compile -d common/folio_common/translations \
+ && /opt/uv/bin/uv sync --frozen --no-dev --package folio-worker --no-editable
 
 FROM runtime AS worker
 LABEL org.opencontainers.image.title="folio-worker" \

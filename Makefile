@@ -172,8 +172,21 @@ $(UV_HOME)/bin/uv:
 uv: $(if $(shell command -v uv 2>/dev/null),,$(UV_HOME)/bin/uv)
 
 .PHONY: sync
-sync: uv ## Install the workspace and dev tools into .venv (uv sync)
+# The message catalogs: babel.cfg says where strings are found, lazy_gettext marks them in
+# form classes, imported as _l (tests/unit/i18n/test_catalogs.py extracts them the same way).
+CATALOGS := common/folio_common/translations
+PYBABEL := $(UV) run --frozen pybabel -q
+
+sync: uv ## Install the workspace and dev tools into .venv (uv sync), compile the catalogs
 	$(UV) sync --frozen
+	$(PYBABEL) compile -d $(CATALOGS)
+
+.PHONY: translations
+translations: sync ## Extract the strings to translate, merge them into each catalog, compile
+	$(PYBABEL) extract -F babel.cfg -k lazy_gettext -k _l --sort-by-file \
+	  --no-wrap -o $(CATALOGS)/messages.pot .
+	$(PYBABEL) update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete
+	$(PYBABEL) compile -d $(CATALOGS)
 
 .PHONY: dev
 dev: sync ## Run Folio without Docker: SQLite, in-process tasks, mail in the log, on 127.0.0.1:5000

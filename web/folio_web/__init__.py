@@ -54,8 +54,9 @@ def guard_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     import folio_web.security  # noqa: F401 - registers the user loader
-    from folio_web import edge_cache, images, json_limits
+    from folio_web import edge_cache, i18n, images, json_limits
 
+    i18n.init_app(app)
     images.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -6,19 +6,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 
 from folio_common.extensions import db
 from folio_common.services.errors import ServiceError
 
 
+def refusal(error: ServiceError) -> str:
+    """A service's refusal in the request's language (services word them in English)."""
+    return gettext(error.template, **error.params)
+
+
 def attach_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's refusal next to the field it names, or above the form."""
     field = form._fields.get(error.field) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, str(error)]
+        field.errors = [*field.errors, refusal(error)]
     else:
-        form.form_errors.append(str(error))
+        form.form_errors.append(refusal(error))
 
 
 @dataclass

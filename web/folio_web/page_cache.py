@@ -2,8 +2,9 @@
 
 A cached page's key holds the content version (folio_common.services.content_cache), so any
 change to posts, comments or tags makes every cached page stale at once. Beside it the key holds
-the page's path and the arguments it reads (folio_web.blog.paging), as the page reads them:
-`?utm_source=...` or any other query string cannot add entries. Signed-in users, and
+the language the page is rendered in (folio_web.i18n), its path and the arguments it reads
+(folio_web.blog.paging), as the page reads them: `?utm_source=...` or any other query string
+cannot add entries. Signed-in users, and
 anyone with a flash message waiting, always get a fresh render. The same pages are also offered
 to nginx's micro-cache for cookieless visitors (folio_web.edge_cache).
 """
@@ -22,6 +23,7 @@ from folio_common.extensions import cache
 from folio_common.services import content_cache
 from folio_web import edge_cache
 from folio_web.blog.paging import ARGUMENTS
+from folio_web.i18n import current_language
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,7 +40,8 @@ def cache_enabled() -> bool:
 def _key_for(args: tuple[str, ...]) -> Callable[[], str]:
     def key() -> str:
         read = urlencode([(name, ARGUMENTS[name]()) for name in args])
-        return f"page:{content_cache.current_version()}:{request.path}?{read}"
+        language = current_language()
+        return f"page:{content_cache.current_version()}:{language}:{request.path}?{read}"
 
     return key
 

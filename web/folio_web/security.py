@@ -8,6 +8,7 @@ from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from folio_common.extensions import db
@@ -44,7 +45,7 @@ def permission_required(permission: Permission) -> Callable[[Callable[P, R]], Ca
                 return login_manager.unauthorized()  # type: ignore[return-value]
             if not current_user.can(permission):
                 if not current_user.is_confirmed:
-                    flash("Please confirm your email address first.", "error")
+                    flash(_("Please confirm your email address first."), "error")
                     return redirect(url_for("account.index"))  # type: ignore[return-value]
                 abort(403)
             return view(*args, **kwargs)

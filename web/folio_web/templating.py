@@ -1,4 +1,5 @@
-"""Jinja helpers: fingerprinted static URLs, dates, reading times and initials."""
+"""Jinja helpers: fingerprinted static URLs, dates in the reader's language, reading times and
+initials."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, url_for
+from flask_babel import format_date, format_datetime, format_number, gettext
 
 from folio_common.markdown import reading_minutes
 
@@ -28,13 +30,18 @@ def register(app: Flask) -> None:
         version = _fingerprint(str(app.static_folder), filename)
         return url_for("static", filename=filename, v=version)
 
+    # Babel (CLDR) patterns, in the request's locale: "30 Nov 2026" is "30 nov. 2026" in French.
     @app.template_filter("date")
-    def format_date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
-        return value.strftime(fmt) if value else ""
+    def localised_date(value: datetime | None, pattern: str = "d MMM y") -> str:
+        return format_date(value, pattern) if value else ""
+
+    @app.template_filter("datetime")
+    def localised_datetime(value: datetime | None, pattern: str = "d MMM y HH:mm") -> str:
+        return format_datetime(value, pattern) if value else ""
 
     @app.template_filter("reading_time")
     def format_reading_time(words: int) -> str:
-        return f"{reading_minutes(words)} min read"
+        return gettext("%(minutes)s min read", minutes=format_number(reading_minutes(words)))
 
     @app.template_filter("initials")
     def initials(name: str) -> str:

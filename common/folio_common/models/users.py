@@ -64,6 +64,9 @@ class User(Base):
     )
     display_name: Mapped[str | None] = mapped_column(String(64))
     bio: Mapped[str | None] = mapped_column(String(500))
+    # The language of the user's pages and mails (folio_common.i18n.LANGUAGES); None: the
+    # browser's.
+    locale: Mapped[str | None] = mapped_column(String(16))
     confirmed_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout and password change: sessions carrying an older version are refused.

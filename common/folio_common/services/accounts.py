@@ -15,7 +15,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, func, or_, select, update
 
+from folio_common import i18n
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.models import (
     AccountToken,
     LoginSession,
@@ -68,7 +70,9 @@ def normalise_email(email: str) -> str:
 def validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+            N_("Passwords need at least %(min)s characters."),
+            field="password",
+            min=MIN_PASSWORD_LENGTH,
         )
 
 
@@ -109,23 +113,25 @@ def register_user(
     role: Role = DEFAULT_ROLE,
     confirmed: bool = False,
     send_confirmation: bool = True,
+    locale: str | None = None,
 ) -> User:
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
         raise AccountError(
-            "Usernames are 3 to 32 letters, digits or underscores.", field="username"
+            N_("Usernames are 3 to 32 letters, digits or underscores."), field="username"
         )
     validate_password(password)
     if username_taken(username):
-        raise AccountError("That username is taken.", field="username")
+        raise AccountError(N_("That username is taken."), field="username")
     if email_taken(email):
-        raise AccountError("An account with that email already exists.", field="email")
+        raise AccountError(N_("An account with that email already exists."), field="email")
     user = User(
         username=username,
         email=normalise_email(email),
         password_hash=hash_password(password),
         role=role,
         confirmed_at=utcnow() if confirmed else None,
+        locale=i18n.supported(locale),
     )
     db.session.add(user)
     db.session.flush()
@@ -134,9 +140,10 @@ def register_user(
     return user
 
 
-def sign_up(username: str, email: str, password: str) -> User | None:
+def sign_up(username: str, email: str, password: str, locale: str | None = None) -> User | None:
     """A visitor's registration: the new, unconfirmed user; or None when the address already has
-    an account, whose owner is mailed instead.
+    an account, whose owner is mailed instead. `locale` is the language the visitor signed up
+    in, which their mails then come in.
 
     The visitor is told the same in both cases ("we have sent you a mail"), so the form cannot
     be used to find out who has an account. Usernames are public (author pages), so a taken one
@@ -146,15 +153,15 @@ def sign_up(username: str, email: str, password: str) -> User | None:
         db.select(User).where(User.email == normalise_email(email))
     ).scalar_one_or_none()
     if existing is None:
-        return register_user(username, email, password)
+        return register_user(username, email, password, locale=locale)
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
         raise AccountError(
-            "Usernames are 3 to 32 letters, digits or underscores.", field="username"
+            N_("Usernames are 3 to 32 letters, digits or underscores."), field="username"
         )
     validate_password(password)
     if username_taken(username):
-        raise AccountError("That username is taken.", field="username")
+        raise AccountError(N_("That username is taken."), field="username")
     hash_password(password)  # the cost a new account would have had: timing tells nothing either
     enqueue("folio.send_account_exists_email", existing.id)
     return None
@@ -229,11 +236,11 @@ def consume_token(token: str, purpose: TokenPurpose) -> AccountToken:
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise TokenError("This link has expired. Please ask for a new one.") from exc
+        raise TokenError(N_("This link has expired. Please ask for a new one.")) from exc
     except BadSignature as exc:
-        raise TokenError("This link is not valid.") from exc
+        raise TokenError(N_("This link is not valid.")) from exc
     if not isinstance(payload, dict) or "n" not in payload or "u" not in payload:
-        raise TokenError("This link is not valid.")
+        raise TokenError(N_("This link is not valid."))
     record = db.session.execute(
         db.select(AccountToken).where(
             AccountToken.token_hash == _hash(str(payload["n"])),
@@ -242,11 +249,11 @@ def consume_token(token: str, purpose: TokenPurpose) -> AccountToken:
         )
     ).scalar_one_or_none()
     if record is None:
-        raise TokenError("This link is not valid.")
+        raise TokenError(N_("This link is not valid."))
     if record.used_at is not None:
-        raise TokenError("This link has already been used.")
+        raise TokenError(N_("This link has already been used."))
     if record.expires_at <= utcnow():
-        raise TokenError("This link has expired. Please ask for a new one.")
+        raise TokenError(N_("This link has expired. Please ask for a new one."))
     record.used_at = utcnow()
     return record
 
@@ -255,7 +262,7 @@ def confirm_email(token: str) -> User:
     record = consume_token(token, TokenPurpose.CONFIRM)
     user = db.session.get(User, record.user_id)
     if user is None:
-        raise TokenError("This link is not valid.")
+        raise TokenError(N_("This link is not valid."))
     user.confirmed_at = user.confirmed_at or utcnow()
     return user
 
@@ -340,7 +347,7 @@ def reset_password(token: str, new_password: str) -> User:
     record = consume_token(token, TokenPurpose.RESET)
     user = db.session.get(User, record.user_id)
     if user is None:
-        raise TokenError("This link is not valid.")
+        raise TokenError(N_("This link is not valid."))
     user.password_hash = hash_password(new_password)
     # Following a mailed link proves the address, too.
     user.confirmed_at = user.confirmed_at or utcnow()
@@ -350,7 +357,7 @@ def reset_password(token: str, new_password: str) -> User:
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
-        raise AccountError("Your current password is not correct.", field="current_password")
+        raise AccountError(N_("Your current password is not correct."), field="current_password")
     validate_password(new_password)
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
@@ -359,12 +366,12 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def request_email_change(user: User, new_email: str, password: str) -> None:
     """Mail a confirmation link to the new address; the change happens when it is followed."""
     if not verify_password(user.password_hash, password):
-        raise AccountError("Your password is not correct.", field="password")
+        raise AccountError(N_("Your password is not correct."), field="password")
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise AccountError("That is already your email address.", field="email")
+        raise AccountError(N_("That is already your email address."), field="email")
     if email_taken(new_email):
-        raise AccountError("An account with that email already exists.", field="email")
+        raise AccountError(N_("An account with that email already exists."), field="email")
     enqueue("folio.send_email_change_email", user.id, new_email)
 
 
@@ -372,9 +379,9 @@ def confirm_email_change(token: str) -> User:
     record = consume_token(token, TokenPurpose.CHANGE_EMAIL)
     user = db.session.get(User, record.user_id)
     if user is None or record.new_email is None:
-        raise TokenError("This link is not valid.")
+        raise TokenError(N_("This link is not valid."))
     if email_taken(record.new_email):
-        raise TokenError("Another account has taken that email address meanwhile.")
+        raise TokenError(N_("Another account has taken that email address meanwhile."))
     user.email = record.new_email
     user.confirmed_at = utcnow()
     return user
@@ -390,13 +397,24 @@ def update_profile(user: User, display_name: str | None, bio: str | None) -> Non
     bio = (bio or "").strip() or None
     if display_name and len(display_name) > PROFILE_NAME_MAX:
         raise AccountError(
-            f"Display names are at most {PROFILE_NAME_MAX} characters.", field="display_name"
+            N_("Display names are at most %(max)s characters."),
+            field="display_name",
+            max=PROFILE_NAME_MAX,
         )
     if bio and len(bio) > PROFILE_BIO_MAX:
-        raise AccountError(f"Bios are at most {PROFILE_BIO_MAX} characters.", field="bio")
+        raise AccountError(
+            N_("Bios are at most %(max)s characters."), field="bio", max=PROFILE_BIO_MAX
+        )
     user.display_name = display_name
     user.bio = bio
     content_cache.invalidate()  # pages show authors' names and bios
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    """The language of the user's pages and mails; None or "" follows the browser."""
+    if locale and not i18n.supported(locale):
+        raise AccountError(N_("Folio does not speak that language."), field="locale")
+    user.locale = locale or None
 
 
 # --- administration ---------------------------------------------------------------------------
@@ -406,14 +424,14 @@ def set_role(user: User, role: Role, *, by: User | None = None) -> None:
     """Give `user` another role; an admin (`by`) cannot drop their own admin role, or the last
     admin could lock everyone out of the admin pages."""
     if by is not None and by.id == user.id and role != Role.ADMIN:
-        raise AccountError("You cannot remove your own admin role; ask another admin to do it.")
+        raise AccountError(N_("You cannot remove your own admin role; ask another admin to do it."))
     user.role = Role(role)
 
 
 def set_active(user: User, active: bool, *, by: User | None = None) -> None:
     """Let `user` log in, or not (ending every session); `by` cannot deactivate themselves."""
     if by is not None and by.id == user.id and not active:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(N_("You cannot deactivate your own account."))
     user.active = active
     if not active:
         end_all_sessions(user)

@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.markdown import render_comment
 from folio_common.models import Comment, Permission, Post, User
 from folio_common.services import content_cache
@@ -21,15 +22,15 @@ class CommentError(ServiceError):
 def add_comment(post: Post, author: User, body: str) -> Comment:
     body = body.strip()
     if not body:
-        raise CommentError("A comment cannot be empty.", field="body")
+        raise CommentError(N_("A comment cannot be empty."), field="body")
     if len(body) > MAX_COMMENT_LENGTH:
         raise CommentError(
-            f"Comments can be at most {MAX_COMMENT_LENGTH} characters.", field="body"
+            N_("Comments can be at most %(max)s characters."), field="body", max=MAX_COMMENT_LENGTH
         )
     if not post.is_published:
-        raise CommentError("Comments open once a post is published.")
+        raise CommentError(N_("Comments open once a post is published."))
     if not author.can(Permission.COMMENT):
-        raise CommentError("Confirm your email address before commenting.")
+        raise CommentError(N_("Confirm your email address before commenting."))
     comment = Comment(post=post, author=author, body=body, body_html=render_comment(body))
     db.session.add(comment)
     db.session.flush()

@@ -2,13 +2,14 @@
 
 Called by worker tasks with ids. Each checks that the mail still makes sense (the user may have
 been deleted or confirmed since the task was enqueued) and commits its own work, so a task retried
-after a failure does not repeat what already happened.
+after a failure does not repeat what already happened. A mail is written in its recipient's
+language (`User.locale`, stored at registration), from the same catalog as the web pages.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -16,8 +17,9 @@ from flask import current_app
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.exc import IntegrityError
 
-from folio_common import links
+from folio_common import i18n, links
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.mail import send_mail
 from folio_common.models import Post, PostNotification, PostStatus, TokenPurpose, User
 from folio_common.queue import enqueue
@@ -27,66 +29,99 @@ log = logging.getLogger("folio.emails")
 
 
 @cache
-def _environment() -> Environment:
-    # The web app and the worker have different template folders; mails live with common.
-    return Environment(
+def _environment(locale: str) -> Environment:
+    """The mail templates in `locale`, one environment per language, built once per process.
+
+    The web app and the worker have different template folders; mails live with common. The
+    worker has no request for Flask-Babel to read a locale from, so the catalog is installed
+    here, with the same new-style gettext (autoescaping, %(name)s) as the web's templates.
+    """
+    environment = Environment(
         loader=PackageLoader("folio_common", "templates/email"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return environment
 
 
-def render(template: str, **context: Any) -> tuple[str, str]:
+def render(template: str, locale: str = i18n.DEFAULT_LOCALE, **context: Any) -> tuple[str, str]:
     """The plain-text and HTML bodies of `template` (`<template>.txt` and `<template>.html`)."""
-    environment = _environment()
-    text = environment.get_template(f"{template}.txt").render(**context)
-    html = environment.get_template(f"{template}.html").render(**context)
+    environment = _environment(locale)
+    text = environment.get_template(f"{template}.txt").render(locale=locale, **context)
+    html = environment.get_template(f"{template}.html").render(locale=locale, **context)
     return text, html
 
 
-def _send(to: str, subject: str, template: str, **context: Any) -> None:
-    text, html = render(template, subject=subject, **context)
-    send_mail(to, subject, text, html)
+def _send(
+    to: User | str, subject: str, template: str, *, locale: str | None = None, **context: Any
+) -> None:
+    """Mail `template` to a user (or an address, in `locale`), in the user's language; the
+    subject is a catalog msgid, filled with `subject_values` from `context`."""
+    address = to if isinstance(to, str) else to.email
+    chosen = i18n.supported(locale or (None if isinstance(to, str) else to.locale))
+    locale = chosen or i18n.DEFAULT_LOCALE
+    values = context.pop("subject_values", {})
+    subject = i18n.translations(locale).gettext(subject) % values
+    text, html = render(template, locale, subject=subject, **context)
+    send_mail(address, subject, text, html)
+
+
+def _send_link(
+    user_id: int,
+    wanted: Callable[[User], bool],
+    purpose: TokenPurpose,
+    subject: str,
+    template: str,
+    path: str,
+    hours: str,
+) -> bool:
+    """Mail `user_id` a one-use link for `purpose`; False when `wanted` says it no longer
+    makes sense. `hours` names the setting that bounds the link's life."""
+    user = db.session.get(User, user_id)
+    if user is None or not wanted(user):
+        log.info(f"{template} mail skipped", extra={"user_id": user_id})
+        return False
+    token = accounts.issue_token(user, purpose)
+    # The token must exist before anyone can follow the link.
+    db.session.commit()
+    _send(
+        user,
+        subject,
+        template,
+        user=user,
+        link=links.external_url(path.format(token=token)),
+        hours=current_app.config[hours],
+    )
+    return True
 
 
 def send_confirmation_email(user_id: int) -> bool:
     """Mail a confirmation link; False when there is nobody left to confirm."""
-    user = db.session.get(User, user_id)
-    if user is None or user.is_confirmed:
-        log.info("confirmation mail skipped", extra={"user_id": user_id})
-        return False
-    token = accounts.issue_token(user, TokenPurpose.CONFIRM)
-    # The token must exist before anyone can follow the link.
-    db.session.commit()
-    _send(
-        user.email,
-        "Confirm your email address",
+    return _send_link(
+        user_id,
+        lambda user: not user.is_confirmed,
+        TokenPurpose.CONFIRM,
+        N_("Confirm your email address"),
         "confirm",
-        user=user,
-        link=links.external_url(links.CONFIRM_EMAIL_PATH.format(token=token)),
-        hours=current_app.config["CONFIRM_TOKEN_HOURS"],
+        links.CONFIRM_EMAIL_PATH,
+        "CONFIRM_TOKEN_HOURS",
     )
-    return True
 
 
 def send_password_reset_email(user_id: int) -> bool:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
-        log.info("password reset mail skipped", extra={"user_id": user_id})
-        return False
-    token = accounts.issue_token(user, TokenPurpose.RESET)
-    db.session.commit()
-    _send(
-        user.email,
-        "Reset your password",
+    return _send_link(
+        user_id,
+        lambda user: user.active,
+        TokenPurpose.RESET,
+        N_("Reset your password"),
         "reset",
-        user=user,
-        link=links.external_url(links.RESET_PASSWORD_PATH.format(token=token)),
-        hours=current_app.config["RESET_TOKEN_HOURS"],
+        links.RESET_PASSWORD_PATH,
+        "RESET_TOKEN_HOURS",
     )
-    return True
 
 
 def send_account_exists_email(user_id: int) -> bool:
@@ -96,8 +131,8 @@ def send_account_exists_email(user_id: int) -> bool:
         log.info("account exists mail skipped", extra={"user_id": user_id})
         return False
     _send(
-        user.email,
-        "You already have a Folio account",
+        user,
+        N_("You already have a Folio account"),
         "account_exists",
         user=user,
         login_link=links.external_url(links.LOGIN_PATH),
@@ -117,8 +152,9 @@ def send_email_change_email(user_id: int, new_email: str) -> bool:
     db.session.commit()
     _send(
         new_email,
-        "Confirm your new email address",
+        N_("Confirm your new email address"),
         "change_email",
+        locale=user.locale,
         user=user,
         new_email=new_email,
         link=links.external_url(links.CHANGE_EMAIL_PATH.format(token=token)),
@@ -172,9 +208,10 @@ def send_new_post_emails(post_id: int, user_ids: Iterable[int]) -> int:
             continue
         try:
             _send(
-                reader.email,
-                f"New on Folio: {title}",
+                reader,
+                N_("New on Folio: %(title)s"),
                 "new_post",
+                subject_values={"title": title},
                 reader=reader,
                 author=author,
                 post=post,

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.models import Export, ExportStatus, Post, User, utcnow
 from folio_common.queue import enqueue
 from folio_common.services.errors import ServiceError
@@ -68,7 +69,7 @@ def start_export(user: User) -> Export:
         db.select(Export.id).where(Export.user_id == user.id, Export.status.in_(IN_PROGRESS))
     ).first()
     if busy is not None:
-        raise ExportError("An export of your posts is already being prepared.")
+        raise ExportError(N_("An export of your posts is already being prepared."))
     export = Export(user_id=user.id, status=ExportStatus.PENDING, progress=0)
     db.session.add(export)
     db.session.flush()

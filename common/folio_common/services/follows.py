@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.models import Follow, Role, User
 from folio_common.services import content_cache
 from folio_common.services.errors import ServiceError
@@ -26,9 +27,9 @@ def is_following(follower: User, author: User) -> bool:
 def follow(follower: User, author: User) -> bool:
     """Start following; False if already following. Idempotent."""
     if follower.id == author.id:
-        raise FollowError("You cannot follow yourself.")
+        raise FollowError(N_("You cannot follow yourself."))
     if not is_followable(author):
-        raise FollowError("Only authors can be followed.")
+        raise FollowError(N_("Only authors can be followed."))
     if is_following(follower, author):
         return False
     db.session.add(Follow(follower_id=follower.id, author_id=author.id))

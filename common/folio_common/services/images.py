@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from folio_common import media
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.models import Image, ImageStatus, Post, User, utcnow
 from folio_common.queue import enqueue
 from folio_common.services import content_cache
@@ -70,9 +71,11 @@ def read_limited(stream: IO[bytes], limit: int) -> bytes:
     """The upload's bytes, refusing (without reading on) anything over `limit`."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ImageError(f"The image is larger than {_megabytes(limit)}; choose a smaller one.")
+        raise ImageError(
+            N_("The image is larger than %(size)s; choose a smaller one."), size=_megabytes(limit)
+        )
     if not data:
-        raise ImageError("The file is empty.")
+        raise ImageError(N_("The file is empty."))
     return data
 
 
@@ -91,8 +94,13 @@ def sniff(data: bytes) -> str:
                 width, height = picture.size
                 if width * height > MAX_PIXELS:
                     raise ImageError(
-                        f"The image is {width} x {height} pixels; at most "
-                        f"{MAX_PIXELS // 1_000_000} megapixels are accepted."
+                        N_(
+                            "The image is %(width)s x %(height)s pixels; at most "
+                            "%(megapixels)s megapixels are accepted."
+                        ),
+                        width=width,
+                        height=height,
+                        megapixels=MAX_PIXELS // 1_000_000,
                     )
                 picture.verify()
         except ImageError:
@@ -238,7 +246,7 @@ def owned_image(image_id: int | None, owner: User) -> Image | None:
         return None
     image = db.session.get(Image, image_id)
     if image is None or image.owner_id != owner.id:
-        raise ImageError("No such image among your uploads.", field="cover")
+        raise ImageError(N_("No such image among your uploads."), field="cover")
     return image
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select,
 from sqlalchemy.orm import joinedload, selectinload
 
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.markdown import count_words, plain_summary, render_markdown
 from folio_common.models import Post, PostStatus, Tag, User, post_tags, utcnow
 from folio_common.models.posts import SEARCH_CONFIG
@@ -51,10 +52,10 @@ def parse_tags(raw: str | Iterable[str]) -> list[str]:
         if not name:
             continue
         if not TAG_PATTERN.match(name):
-            raise PostError(f"{name!r} is not a valid tag.", field="tags")
+            raise PostError(N_("%(tag)r is not a valid tag."), field="tags", tag=name)
         names.setdefault(name.lower(), name)
     if len(names) > MAX_TAGS:
-        raise PostError(f"A post can have at most {MAX_TAGS} tags.", field="tags")
+        raise PostError(N_("A post can have at most %(max)s tags."), field="tags", max=MAX_TAGS)
     return list(names.values())
 
 
@@ -134,11 +135,11 @@ def unique_slug(title: str, exclude_id: int | None = None) -> str:
 def _validate(title: str, body: str) -> tuple[str, str]:
     title = " ".join(title.split())
     if not title:
-        raise PostError("A post needs a title.", field="title")
+        raise PostError(N_("A post needs a title."), field="title")
     if len(title) > 200:
-        raise PostError("Titles can be at most 200 characters.", field="title")
+        raise PostError(N_("Titles can be at most 200 characters."), field="title")
     if not body.strip():
-        raise PostError("A post needs some text.", field="body")
+        raise PostError(N_("A post needs some text."), field="body")
     return title, body
 
 
@@ -155,9 +156,9 @@ def _apply_status(post: Post, status: PostStatus, publish_at: datetime | None) -
     now = utcnow()
     if status == PostStatus.SCHEDULED:
         if publish_at is None:
-            raise PostError("Choose when the post should be published.", field="publish_at")
+            raise PostError(N_("Choose when the post should be published."), field="publish_at")
         if publish_at.tzinfo is None:
-            raise PostError("The publication time needs a time zone.", field="publish_at")
+            raise PostError(N_("The publication time needs a time zone."), field="publish_at")
         if publish_at <= now:
             status = PostStatus.PUBLISHED
     was_published = post.status == PostStatus.PUBLISHED
@@ -183,9 +184,9 @@ def create_post(
     if slug is not None:
         slug = slugify(slug, max_length=200)
         if not slug:
-            raise PostError("That slug is not valid.", field="slug")
+            raise PostError(N_("That slug is not valid."), field="slug")
         if _slug_exists(slug, None):
-            raise SlugTaken("Another post already uses that slug.", field="slug")
+            raise SlugTaken(N_("Another post already uses that slug."), field="slug")
     # Tags are looked up before the Post exists: a query autoflushes, and a Post that is only
     # attached to its author (not yet added to the session) would make that flush warn.
     tag_rows = get_or_create_tags(parse_tags(tags))
@@ -225,9 +226,9 @@ def update_post(
     if slug is not None and slug != post.slug:
         slug = slugify(slug, max_length=200)
         if not slug:
-            raise PostError("That slug is not valid.", field="slug")
+            raise PostError(N_("That slug is not valid."), field="slug")
         if _slug_exists(slug, post.id):
-            raise SlugTaken("Another post already uses that slug.", field="slug")
+            raise SlugTaken(N_("Another post already uses that slug."), field="slug")
         post.slug = slug
     if tags is not None:
         post.tags = get_or_create_tags(parse_tags(tags))

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +21,7 @@ from folio_web import images as uploads
 from folio_web.account import bp
 from folio_web.account.forms import ButtonForm, ChangeEmailForm, ChangePasswordForm, ProfileForm
 from folio_web.auth.views import link_invalid
-from folio_web.forms import Outcome, commit_or_show_error
+from folio_web.forms import Outcome, commit_or_show_error, refusal
 from folio_web.security import log_in
 from folio_web.throttling import (
     note_login_failure,
@@ -53,11 +55,11 @@ def index() -> ResponseReturnValue:
 def resend_confirmation() -> ResponseReturnValue:
     user = _signed_in_user()
     if user.is_confirmed:
-        flash("Your email address is already confirmed.", "info")
+        flash(_("Your email address is already confirmed."), "info")
     else:
         accounts.resend_confirmation(user)
         db.session.commit()
-        flash(f"We have sent a new confirmation link to {user.email}.", "success")
+        flash(_("We have sent a new confirmation link to %(email)s.", email=user.email), "success")
     return redirect(url_for("account.index"))
 
 
@@ -83,7 +85,7 @@ def end_other_sessions() -> ResponseReturnValue:
     accounts.end_all_sessions(user)
     db.session.commit()
     _sign_in_again(user)
-    flash("Every other browser, device and API client has been logged out.", "success")
+    flash(_("Every other browser, device and API client has been logged out."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -100,7 +102,7 @@ def change_password() -> ResponseReturnValue:
             # The change ended every session, this one too.
             _sign_in_again(user)
             flash(
-                "Your password is changed. Other browsers and devices have been logged out.",
+                _("Your password is changed. Other browsers and devices have been logged out."),
                 "success",
             )
             return redirect(url_for("account.index"))
@@ -118,8 +120,11 @@ def change_email() -> ResponseReturnValue:
             accounts.request_email_change(user, form.email.data, form.password.data)
         if outcome.ok:
             flash(
-                f"We have sent a link to {accounts.normalise_email(form.email.data)}. Your "
-                "address changes when you follow it; until then we keep using the current one.",
+                _(
+                    "We have sent a link to %(email)s. Your address changes when you follow it; "
+                    "until then we keep using the current one.",
+                    email=accounts.normalise_email(form.email.data),
+                ),
                 "success",
             )
             return redirect(url_for("account.index"))
@@ -135,11 +140,11 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
         db.session.commit()
     except TokenError as exc:
         db.session.rollback()
-        return link_invalid(str(exc))
+        return link_invalid(refusal(exc))
     except IntegrityError:
         db.session.rollback()
-        return link_invalid("Another account has taken that email address meanwhile.")
-    flash(f"Your email address is now {user.email}.", "success")
+        return link_invalid(_("Another account has taken that email address meanwhile."))
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("account.index"))
 
 
@@ -155,7 +160,9 @@ def profile() -> ResponseReturnValue:
                 images.set_avatar(user, uploads.store(user, file, field="avatar"))
             elif form.remove_avatar.data:
                 images.set_avatar(user, None)
+            accounts.set_locale(user, form.locale.data)
         if outcome.ok:
-            flash("Your profile is saved.", "success")
+            refresh()  # the confirmation below, in the language just chosen
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("account.index"))
     return render_template("account/profile.html", form=form, user=user)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from folio_common.extensions import db
@@ -16,6 +17,8 @@ from folio_common.services.accounts import AccountError
 from folio_web.admin import bp
 from folio_web.admin.forms import ActiveForm, RoleForm
 from folio_web.blog.paging import page_number
+from folio_web.forms import refusal
+from folio_web.i18n import ROLE_NAMES
 from folio_web.security import admin_required, is_safe_next
 
 USERS_PER_PAGE = 25
@@ -32,7 +35,7 @@ def _user_or_404(user_id: int) -> User:
 
 def _form_error(form: RoleForm | ActiveForm) -> str:
     messages = [message for errors in form.errors.values() for message in errors]
-    return messages[0] if messages else "That change could not be made."
+    return messages[0] if messages else _("That change could not be made.")
 
 
 @bp.get("/")
@@ -63,7 +66,7 @@ def _change_user(
         message, logged = change(user)
     except AccountError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
         return redirect(back)
     db.session.commit()
     current_app.logger.info(event, extra={"user_id": user.id, **logged})
@@ -79,7 +82,12 @@ def change_role(user_id: int) -> ResponseReturnValue:
     def change(user: User) -> Change:
         role = Role(form.role.data)
         accounts.set_role(user, role, by=current_user)
-        return f"{user.username}'s role is now {role.value}.", {"role": role.value}
+        message = _(
+            "%(username)s's role is now %(role)s.",
+            username=user.username,
+            role=str(ROLE_NAMES[role.value]).lower(),
+        )
+        return message, {"role": role.value}
 
     return _change_user(user_id, form, change, "role changed")
 
@@ -93,8 +101,11 @@ def change_active(user_id: int) -> ResponseReturnValue:
         active = form.active.data == "1"
         accounts.set_active(user, active, by=current_user)
         if active:
-            return f"{user.username} can log in again.", {"active": True}
-        return f"{user.username} is deactivated and signed out everywhere.", {"active": False}
+            return _("%(username)s can log in again.", username=user.username), {"active": True}
+        message = _(
+            "%(username)s is deactivated and signed out everywhere.", username=user.username
+        )
+        return message, {"active": False}
 
     return _change_user(user_id, form, change, "account active changed")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
@@ -14,37 +16,51 @@ EMAIL_MAX = 254
 PASSWORD_MAX = 256
 
 
-def email_field(label: str = "Email address", autocomplete: str = "email") -> EmailField:
+# Default labels, translated when a form renders.
+EMAIL_LABEL = _l("Email address")
+NEW_PASSWORD_LABEL = _l("New password")
+
+
+def email_field(label: str | LazyString = EMAIL_LABEL, autocomplete: str = "email") -> EmailField:
     return EmailField(
         label,
         validators=[
-            DataRequired(message="Please enter your email address."),
+            DataRequired(message=_l("Please enter your email address.")),
             Length(max=EMAIL_MAX),
-            Email(message="That does not look like an email address."),
+            Email(message=_l("That does not look like an email address.")),
         ],
         render_kw={"autocomplete": autocomplete},
     )
 
 
-def new_password_fields(label: str = "New password") -> tuple[PasswordField, PasswordField]:
+def new_password_fields(
+    label: str | LazyString = NEW_PASSWORD_LABEL,
+) -> tuple[PasswordField, PasswordField]:
     password = PasswordField(
         label,
         validators=[
-            DataRequired(message="Please choose a password."),
+            DataRequired(message=_l("Please choose a password.")),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=PASSWORD_MAX,
-                message=f"Passwords need {MIN_PASSWORD_LENGTH} to {PASSWORD_MAX} characters.",
+                message=_l(
+                    "Passwords need %(min)s to %(max)s characters.",
+                    min=MIN_PASSWORD_LENGTH,
+                    max=PASSWORD_MAX,
+                ),
             ),
         ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters; a few unrelated words work well.",
+        description=_l(
+            "At least %(min)s characters; a few unrelated words work well.",
+            min=MIN_PASSWORD_LENGTH,
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat the password",
+        _l("Repeat the password"),
         validators=[
-            DataRequired(message="Please repeat the password."),
-            EqualTo("password", message="The two passwords are not the same."),
+            DataRequired(message=_l("Please repeat the password.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -53,41 +69,41 @@ def new_password_fields(label: str = "New password") -> tuple[PasswordField, Pas
 
 class RegistrationForm(FlaskForm):
     username = StringField(
-        "Username",
+        _l("Username"),
         validators=[
-            DataRequired(message="Please choose a username."),
+            DataRequired(message=_l("Please choose a username.")),
             Regexp(
                 USERNAME_PATTERN,
-                message="Usernames are 3 to 32 letters, digits or underscores.",
+                message=_l("Usernames are 3 to 32 letters, digits or underscores."),
             ),
         ],
-        description="Shown on your posts and in your author page's address.",
+        description=_l("Shown on your posts and in your author page's address."),
         render_kw={"autocomplete": "username"},
     )
     email = email_field()
-    password, password_confirm = new_password_fields("Password")
+    password, password_confirm = new_password_fields(_l("Password"))
 
 
 class LoginForm(FlaskForm):
     identifier = StringField(
-        "Username or email",
+        _l("Username or email"),
         validators=[
-            DataRequired(message="Please enter your username or email address."),
+            DataRequired(message=_l("Please enter your username or email address.")),
             Length(max=EMAIL_MAX),
             # The database cannot even be asked about text with NUL bytes in it.
-            Regexp(r"^[^\x00-\x1f]*$", message="Usernames and emails are printable text."),
+            Regexp(r"^[^\x00-\x1f]*$", message=_l("Usernames and emails are printable text.")),
         ],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
-            DataRequired(message="Please enter your password."),
+            DataRequired(message=_l("Please enter your password.")),
             Length(max=PASSWORD_MAX),
         ],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me logged in on this device")
+    remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
 

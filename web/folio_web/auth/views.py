@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.services import accounts
 from folio_common.services.accounts import AccountError, TokenError
 from folio_web.auth import bp
@@ -17,7 +19,8 @@ from folio_web.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from folio_web.forms import attach_error
+from folio_web.forms import attach_error, refusal
+from folio_web.i18n import current_language
 from folio_web.security import log_in, safe_next
 from folio_web.throttling import (
     form_value,
@@ -27,8 +30,8 @@ from folio_web.throttling import (
     throttle_reset_requests,
 )
 
-BAD_CREDENTIALS = "That username or email and password do not match an account."
-INACTIVE_ACCOUNT = (
+BAD_CREDENTIALS = N_("That username or email and password do not match an account.")
+INACTIVE_ACCOUNT = N_(
     "This account has been deactivated, so it cannot log in. "
     "Please contact the site's administrators if you think this is a mistake."
 )
@@ -49,7 +52,9 @@ def register() -> ResponseReturnValue:
         try:
             # None when the address has an account: its owner gets a mail, and the visitor the
             # same answer as a new one, so the form tells no one which addresses are taken.
-            accounts.sign_up(form.username.data, form.email.data, form.password.data)
+            accounts.sign_up(
+                form.username.data, form.email.data, form.password.data, locale=current_language()
+            )
             db.session.commit()
         except AccountError as exc:
             db.session.rollback()
@@ -57,11 +62,14 @@ def register() -> ResponseReturnValue:
         except IntegrityError:
             # Someone took the name or address between our check and the insert.
             db.session.rollback()
-            form.form_errors.append("That username or email address was just taken.")
+            form.form_errors.append(_("That username or email address was just taken."))
         else:
             flash(
-                f"Almost there: we have sent a mail to {form.email.data}. Follow its link to "
-                "confirm your address, then log in here.",
+                _(
+                    "Almost there: we have sent a mail to %(email)s. Follow its link to "
+                    "confirm your address, then log in here.",
+                    email=form.email.data,
+                ),
                 "success",
             )
             return redirect(url_for("auth.login"))
@@ -76,9 +84,9 @@ def confirm(token: str) -> ResponseReturnValue:
         accounts.confirm_email(token)
     except TokenError as exc:
         db.session.rollback()
-        return link_invalid(str(exc))
+        return link_invalid(refusal(exc))
     db.session.commit()
-    flash("Thank you: your email address is confirmed.", "success")
+    flash(_("Thank you: your email address is confirmed."), "success")
     if current_user.is_authenticated:
         return redirect(url_for("account.index"))
     return redirect(url_for("auth.login"))
@@ -96,9 +104,9 @@ def login() -> ResponseReturnValue:
         user = accounts.authenticate(form.identifier.data, form.password.data)
         if user is None:
             note_login_failure()
-            form.form_errors.append(BAD_CREDENTIALS)
+            form.form_errors.append(_(BAD_CREDENTIALS))
         elif not user.active:
-            form.form_errors.append(INACTIVE_ACCOUNT)
+            form.form_errors.append(_(INACTIVE_ACCOUNT))
         else:
             log_in(user, remember=bool(form.remember.data))
             return redirect(safe_next())
@@ -113,7 +121,7 @@ def logout() -> ResponseReturnValue:
         accounts.end_login_session(current_user._get_current_object())
         db.session.commit()
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -127,8 +135,11 @@ def reset_request() -> ResponseReturnValue:
         # The same answer whether or not the address has an account: nothing to enumerate.
         hours = current_app.config["RESET_TOKEN_HOURS"]
         flash(
-            "If that address belongs to an account, we have sent it a link to choose a new "
-            f"password. The link works for {hours} hours.",
+            _(
+                "If that address belongs to an account, we have sent it a link to choose a new "
+                "password. The link works for %(hours)s hours.",
+                hours=hours,
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))
@@ -143,14 +154,14 @@ def reset_password(token: str) -> ResponseReturnValue:
             accounts.reset_password(token, form.password.data)
         except TokenError as exc:
             db.session.rollback()
-            return link_invalid(str(exc), retry_endpoint="auth.reset_request")
+            return link_invalid(refusal(exc), retry_endpoint="auth.reset_request")
         except AccountError as exc:
             db.session.rollback()
             attach_error(form, exc)
         else:
             db.session.commit()
             logout_user()
-            flash("Your password is changed, and every session has been logged out.", "success")
-            flash("Please log in with your new password.", "info")
+            flash(_("Your password is changed, and every session has been logged out."), "success")
+            flash(_("Please log in with your new password."), "info")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)

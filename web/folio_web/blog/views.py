@@ -11,6 +11,8 @@ from functools import partial
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select
 
@@ -24,7 +26,7 @@ from folio_web.api.problems import problem
 from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
 from folio_web.blog.paging import cursor, page_number, search_query
-from folio_web.forms import commit_or_show_error
+from folio_web.forms import commit_or_show_error, refusal
 from folio_web.page_cache import cached_page
 from folio_web.security import is_safe_next, permission_required
 
@@ -106,11 +108,11 @@ def _follow_state(author: User) -> dict[str, object]:
 
 def _status_message(post: Post) -> str:
     if post.status == PostStatus.PUBLISHED:
-        return f"“{post.title}” is published."
+        return _("“%(title)s” is published.", title=post.title)
     if post.status == PostStatus.SCHEDULED and post.publish_at is not None:
-        when = post.publish_at.strftime("%d %b %Y %H:%M UTC")
-        return f"“{post.title}” will be published on {when}."
-    return f"“{post.title}” is saved as a draft."
+        when = format_datetime(post.publish_at, "d MMM y HH:mm")
+        return _("“%(title)s” will be published on %(when)s UTC.", title=post.title, when=when)
+    return _("“%(title)s” is saved as a draft.", title=post.title)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -262,9 +264,9 @@ def _write_form(form: PostForm, post: Post | None) -> ResponseReturnValue:
     if form.upload.data:
         # "Upload and add to the text": the form comes back with the Markdown, nothing saved.
         if uploads.uploaded_file(form.image.data) is None:
-            form.image.errors = ["Choose an image to upload."]
+            form.image.errors = [_("Choose an image to upload.")]
         else:
-            flash("The image is uploaded: its Markdown is at the end of the text.", "success")
+            flash(_("The image is uploaded: its Markdown is at the end of the text."), "success")
         return render_template("blog/write.html", form=form, post=post)
     save = partial(posts.update_post, post) if post else partial(posts.create_post, _me())
     return _save_post(form, save, post) or render_template("blog/write.html", form=form, post=post)
@@ -277,7 +279,7 @@ def upload_image() -> ResponseReturnValue:
     answer's Markdown at the cursor; without the script the editor form does the same."""
     file = uploads.uploaded_file(request.files.get("image"))
     if file is None:
-        return problem(422, "Choose an image to upload.")
+        return problem(422, _("Choose an image to upload."))
     try:
         image = uploads.store(_me(), file)
     except ImageError as error:
@@ -309,7 +311,7 @@ def delete(slug: str) -> ResponseReturnValue:
     title, author_name = post.title, post.author.username
     posts.delete_post(post)
     db.session.commit()
-    flash(f"“{title}” is deleted.", "success")
+    flash(_("“%(title)s” is deleted.", title=title), "success")
     return redirect(url_for("blog.author", username=author_name))
 
 
@@ -322,7 +324,7 @@ def add_comment(slug: str) -> ResponseReturnValue:
         with commit_or_show_error(form) as outcome:
             comment = comments.add_comment(post, _me(), form.body.data or "")
         if outcome.ok:
-            flash("Your comment is posted.", "success")
+            flash(_("Your comment is posted."), "success")
             return redirect(url_for("blog.post", slug=post.slug, _anchor=f"comment-{comment.id}"))
     return _render_post(post, form)
 
@@ -336,7 +338,7 @@ def delete_comment(comment_id: int) -> ResponseReturnValue:
     slug = comment.post.slug
     comments.delete_comment(comment)
     db.session.commit()
-    flash("The comment is deleted.", "success")
+    flash(_("The comment is deleted."), "success")
     return redirect(url_for("blog.post", slug=slug, _anchor="comments"))
 
 
@@ -349,10 +351,12 @@ def follow(username: str) -> ResponseReturnValue:
         follows.follow(_me(), found)
     except FollowError as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash(refusal(error), "error")
     else:
         db.session.commit()
-        flash(f"You follow {found.name}: new posts will reach you by email.", "success")
+        flash(
+            _("You follow %(name)s: new posts will reach you by email.", name=found.name), "success"
+        )
     return redirect(back)
 
 
@@ -362,5 +366,5 @@ def unfollow(username: str) -> ResponseReturnValue:
     found = _author_or_404(username)
     follows.unfollow(_me(), found)
     db.session.commit()
-    flash(f"You no longer follow {found.name}.", "success")
+    flash(_("You no longer follow %(name)s.", name=found.name), "success")
     return redirect(_back_to(url_for("blog.author", username=found.username)))

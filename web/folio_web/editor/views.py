@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from folio_common.extensions import db
@@ -33,10 +34,10 @@ editor_limit = limiter.shared_limit(_editor_rate_limit, scope="editor", key_func
 def _writer() -> User:
     """The signed-in author, or a 401/403 problem (never a redirect to the log-in page)."""
     if not current_user.is_authenticated:
-        fail(401, "Your session has ended: log in again, then save.")
+        fail(401, _("Your session has ended: log in again, then save."))
     user: User = current_user._get_current_object()
     if not user.can(Permission.WRITE):
-        fail(403, "Only authors can write posts.")
+        fail(403, _("Only authors can write posts."))
     return user
 
 
@@ -45,7 +46,7 @@ def _field(name: str) -> str:
     data: Any = request.get_json(silent=True) if request.is_json else request.form
     value = data.get(name, "") if hasattr(data, "get") else ""
     if not isinstance(value, str):
-        fail(422, f"{name} must be a string.", field=name)
+        fail(422, _("%(name)s must be a string.", name=name), field=name)
     return value
 
 
@@ -96,9 +97,9 @@ def autosave_draft(slug: str) -> tuple[dict[str, object], int]:
     viewer = _writer()
     post = posts.get_post_by_slug(slug)
     if post is None or not posts.can_edit(post, viewer):
-        fail(404, "There is no draft of yours at this address.")
+        fail(404, _("There is no draft of yours at this address."))
     if post.status != PostStatus.DRAFT:
-        fail(409, "Only drafts are saved automatically; use Save to change this post.")
+        fail(409, _("Only drafts are saved automatically; use Save to change this post."))
     title = _field("title")
     try:
         # A draft's address follows its title: nobody else has seen it, and the first autosave

@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.passwords import HashingBusy
 from folio_web.api.problems import answers_problems, http_problem, problem
 from folio_web.extensions import login_manager
@@ -33,6 +34,25 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     DisconnectionError,
     PoolTimeout,
     HashingBusy,
+)
+
+
+# The statuses' names as error pages show them (errors/error.html translates `error.name`).
+STATUS_NAMES = (
+    N_("Bad Request"),
+    N_("Unauthorized"),
+    N_("Forbidden"),
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+    N_("Not Acceptable"),
+    N_("Conflict"),
+    N_("Gone"),
+    N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"),
+    N_("Unprocessable Entity"),
+    N_("Too Many Requests"),
+    N_("Internal Server Error"),
+    N_("Service Unavailable"),
 )
 
 
@@ -83,10 +103,10 @@ def _typed_fields() -> list[tuple[str, str]]:
 
 def _unavailable_detail(error: Exception) -> str:
     if isinstance(error, HashingBusy):
-        return "Folio is too busy to check passwords just now."
+        return N_("Folio is too busy to check passwords just now.")
     if isinstance(error, DBAPIError) and isinstance(error.orig, QueryCanceled):
-        return "Folio took too long to answer this request."
-    return "Folio cannot reach its database just now."
+        return N_("Folio took too long to answer this request.")
+    return N_("Folio cannot reach its database just now.")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from folio_common.extensions import db
+from folio_common.i18n import N_
 from folio_common.models import Export, ExportStatus
 from folio_common.services import exports as export_service
 from folio_web.exports import bp
+from folio_web.forms import refusal
 
 # What a user sees when a build fails; the technical reason stays in the database and the logs.
-FAILED_MESSAGE = "Something went wrong while building this export. Please start a new one."
+FAILED_MESSAGE = N_("Something went wrong while building this export. Please start a new one.")
 
 
 def _own_export(export_id: int) -> Export:
@@ -36,7 +39,7 @@ def index() -> ResponseReturnValue:
         "exports/index.html",
         exports=export_service.exports_for(current_user),
         download_url=_download_url,
-        failed_message=FAILED_MESSAGE,
+        failed_message=_(FAILED_MESSAGE),
     )
 
 
@@ -47,10 +50,10 @@ def start() -> ResponseReturnValue:
         export_service.start_export(current_user)
     except export_service.ExportError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("exports.index"))
     db.session.commit()
-    flash("Your export has started. This page shows its progress.", "success")
+    flash(_("Your export has started. This page shows its progress."), "success")
     return redirect(url_for("exports.index"))
 
 
@@ -72,12 +75,12 @@ def status(export_id: int) -> ResponseReturnValue:
 def download(export_id: int) -> ResponseReturnValue:
     export = _own_export(export_id)
     if export.status == ExportStatus.EXPIRED:
-        abort(410, description="This export has expired. Start a new one.")
+        abort(410, description=_("This export has expired. Start a new one."))
     if export.status != ExportStatus.DONE:
         abort(404)
     path = export_service.export_path(export)
     if not export_service.is_downloadable(export) or path is None or not path.is_file():
-        abort(410, description="This export has expired. Start a new one.")
+        abort(410, description=_("This export has expired. Start a new one."))
     stamp = (export.finished_at or export.created_at).strftime("%Y-%m-%d")
     return send_file(
         path,

@@ -16,6 +16,11 @@
   status.setAttribute("role", "status");
   button.insertAdjacentElement("afterend", status);
 
+  // The page's wording (templates/editor/_messages.html), with {status} filled in.
+  function text(name, status) {
+    return form.dataset[name].replace("{status}", status);
+  }
+
   function insertAtCursor(area, text) {
     var start = area.selectionStart;
     var before = area.value.slice(0, start);
@@ -27,10 +32,10 @@
   function failure(response) {
     var type = response.headers.get("Content-Type") || "";
     if (type.indexOf("json") === -1) {
-      return Promise.resolve("The upload failed (" + response.status + ").");
+      return Promise.resolve(text("msgUploadFailedStatus", response.status));
     }
     return response.json().then(function (problem) {
-      return problem.detail || "The upload failed.";
+      return problem.detail || text("msgUploadFailed");
     });
   }
 
@@ -44,7 +49,7 @@
     data.append("image", input.files[0]);
     data.append("alt", alt.value);
     button.disabled = true;
-    status.textContent = "Uploading…";
+    status.textContent = text("msgUploading");
     fetch(form.dataset.imageUpload, {
       method: "POST",
       body: data,
@@ -63,7 +68,7 @@
         insertAtCursor(body, answer.markdown);
         input.value = "";
         alt.value = "";
-        status.textContent = "The image is in the text, at the cursor.";
+        status.textContent = text("msgImageInserted");
       })
       .catch(function (error) {
         status.textContent = error.message;

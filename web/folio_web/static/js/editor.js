@@ -39,14 +39,21 @@ function start(form) {
     state.textContent = message;
   }
 
+  // The page's wording (templates/editor/_messages.html), with {name} filled from `values`.
+  const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
+  function text(name, values = {}) {
+    return form.dataset[name].replace(/\{(\w+)\}/g, (_, key) => values[key]);
+  }
+
   function countWords(text) {
     const words = text.match(/[\p{L}\p{N}_][\p{L}\p{N}_'’-]*/gu);
     return words ? words.length : 0;
   }
 
   function showStats(words, minutes) {
-    const read = minutes ? ` · ${minutes} min read` : "";
-    stats.textContent = `${words} word${words === 1 ? "" : "s"}${read}`;
+    const read = minutes ? ` · ${text("msgReading", { minutes })}` : "";
+    const count = plurals.select(words) === "one" ? "msgWordOne" : "msgWordOther";
+    stats.textContent = text(count, { n: words }) + read;
   }
 
   async function post(url, fields) {
@@ -58,7 +65,7 @@ function start(form) {
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
-      throw new Error(data.detail || `The server answered ${response.status}.`);
+      throw new Error(data.detail || text("msgServerAnswered", { status: response.status }));
     }
     return data;
   }
@@ -78,7 +85,7 @@ function start(form) {
       showStats(data.words, data.reading_minutes);
       preview.removeAttribute("aria-busy");
     } catch (error) {
-      if (seq === previewSeq) say(`Preview unavailable: ${error.message}`);
+      if (seq === previewSeq) say(text("msgPreviewUnavailable", { error: error.message }));
     }
   }
 
@@ -137,10 +144,10 @@ function start(form) {
         history.replaceState(null, "", data.edit_url);
         saveLocally();
       }
-      say(`Draft saved at ${new Date(data.saved_at).toLocaleTimeString()}.`);
+      say(text("msgDraftSaved", { time: new Date(data.saved_at).toLocaleTimeString() }));
     } catch (error) {
       dirty = true;
-      say(`Not saved to the server (${error.message}) — kept in this browser.`);
+      say(text("msgNotSaved", { error: error.message }));
     }
   }
 
@@ -168,7 +175,7 @@ function start(form) {
 
   function link() {
     const start = body.selectionStart;
-    const text = body.value.slice(start, body.selectionEnd) || "link text";
+    const text = body.value.slice(start, body.selectionEnd) || text("msgLinkText");
     body.setRangeText(`[${text}](https://)`, start, body.selectionEnd, "end");
     // Select the address, ready to be typed over.
     const urlStart = start + text.length + 3;
@@ -184,10 +191,10 @@ function start(form) {
       form.requestSubmit();
     } else if (event.target === body && key === "b") {
       event.preventDefault();
-      wrap("**", "**", "bold text");
+      wrap("**", "**", text("msgBoldText"));
     } else if (event.target === body && key === "i") {
       event.preventDefault();
-      wrap("_", "_", "italic text");
+      wrap("_", "_", text("msgItalicText"));
     } else if (event.target === body && key === "k") {
       event.preventDefault();
       link();

@@ -7,7 +7,9 @@
   function render(row, data) {
     row.dataset.exportStatus = data.status;
     var status = row.querySelector(".export-status");
-    status.textContent = data.status + (data.status === "failed" && data.error ? ": " + data.error : "");
+    // The table carries the status names and "Download" in the page's language.
+    var words = JSON.parse(row.closest("table").dataset.exportWords);
+    status.textContent = (words[data.status] || data.status) + (data.status === "failed" && data.error ? ": " + data.error : "");
     var progress = row.querySelector(".export-progress");
     progress.value = data.progress;
     progress.textContent = data.progress + "%";
@@ -15,7 +17,7 @@
     if (data.download_url && !cell.querySelector("a")) {
       var link = document.createElement("a");
       link.href = data.download_url;
-      link.textContent = "Download";
+      link.textContent = words.download;
       cell.appendChild(link);
     }
   }
