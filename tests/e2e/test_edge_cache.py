@@ -74,3 +74,23 @@ def test_the_first_reader_after_a_quiet_spell_gets_a_fresh_page(author: Site) ->
         response = reader.get(path)
     assert response.headers[STATUS] != "STALE"
     assert title in response.text
+
+
+def test_each_language_gets_its_own_shared_copy(site: Site) -> None:
+    # One URL, cookieless, two languages: each must come back in its own, hit or not.
+    path = f"/?lang={uuid.uuid4().hex}"
+    french = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    for _ in range(3):
+        assert '<html lang="fr">' in site.get(path, headers=french).text
+        assert '<html lang="en">' in site.get(path, headers=english).text
+    shared = wait_until(
+        lambda: _hit(site, path, headers=french), timeout=10, interval=0.1, what="a French copy"
+    )
+    assert '<html lang="fr">' in shared.text and "Derniers articles" in shared.text
+    assert "Accept-Language" in shared.headers["Vary"]
+    shared = wait_until(
+        lambda: _hit(site, path, headers=english), timeout=10, interval=0.1, what="an English copy"
+    )
+    assert '<html lang="en">' in shared.text and "Latest posts" in shared.text
+    assert not site.cookies

@@ -111,3 +111,30 @@ def test_a_mail_server_hiccup_is_retried_until_the_mail_goes_out(app, mailbox):
 
     run = wait_until(finished_run, what="the retried run to be recorded as succeeded")
     assert run.subject == f"user_id={user_id}"
+
+
+def test_a_french_reader_gets_their_mail_in_french_from_the_worker(app, client, mailbox):
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    token = csrf_token(client, "/auth/register", headers=french)
+    response = client.post(
+        "/auth/register",
+        data={
+            "username": "camille",
+            "email": "camille@example.com",
+            "password": "a long enough password",
+            "password_confirm": "a long enough password",
+            "csrf_token": token,
+        },
+        headers=french,
+    )
+    assert response.status_code == 302
+    assert _user(app, "camille").locale == "fr"
+
+    (mail,) = mailbox.wait_for(1)
+    assert mail["Subject"] == "Confirmez votre adresse e-mail"
+    text = mail.get_body(("plain",)).get_content()
+    assert text.startswith("Bonjour camille,")
+    assert "expire dans 48 heures" in text
+    html = mail.get_body(("html",)).get_content()
+    assert '<html lang="fr">' in html and "Confirmer mon adresse e-mail" in html
+    assert CONFIRM_LINK.search(text)

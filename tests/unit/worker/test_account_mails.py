@@ -79,3 +79,28 @@ def test_email_change_mail_is_skipped_when_nothing_would_change(app_ctx, outbox)
 
     assert send_email_change_email(user.id, "same@example.com") is False
     assert outbox == []
+
+
+def test_each_mail_comes_in_its_recipients_language(app_ctx, outbox):
+    french = UserFactory(username="camille", locale="fr")
+    english = UserFactory(username="ada")
+    db.session.commit()
+    accounts.request_password_reset(french.email)
+    accounts.request_password_reset(english.email)
+    db.session.commit()
+
+    by_recipient = {mail.to: mail for mail in outbox}
+    assert by_recipient[french.email].subject == "Réinitialisez votre mot de passe"
+    assert "Bonjour camille," in by_recipient[french.email].text
+    assert "Choisir un nouveau mot de passe" in by_recipient[french.email].html
+    assert by_recipient[english.email].subject == "Reset your password"
+    assert "Hello ada," in by_recipient[english.email].text
+
+
+def test_a_new_address_is_asked_in_the_users_language(app_ctx, outbox):
+    user = UserFactory(username="camille", locale="fr")
+    db.session.commit()
+    assert send_email_change_email(user.id, "camille@example.org")
+    (mail,) = outbox
+    assert mail.to == "camille@example.org"
+    assert mail.subject == "Confirmez votre nouvelle adresse e-mail"

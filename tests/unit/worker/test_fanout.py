@@ -139,3 +139,19 @@ def test_a_reader_another_worker_is_telling_right_now_is_skipped(app_ctx, outbox
 
     assert emails.send_new_post_emails(post.id, [reader.id]) == 0
     assert outbox == []
+
+
+def test_each_follower_hears_of_a_new_post_in_their_language(app_ctx, outbox):
+    author = UserFactory(display_name="Ada")
+    (french,) = _followers(author, 1, locale="fr")
+    (english,) = _followers(author, 1)
+    db.session.commit()
+
+    posts.create_post(author, "Engines", "Body text", status=PostStatus.PUBLISHED)
+    db.session.commit()
+
+    by_recipient = {mail.to: mail for mail in outbox}
+    assert by_recipient[french.email].subject == "Nouveau sur Folio : Engines"
+    text = by_recipient[french.email].text
+    assert "Ada a publié un nouvel article sur Folio : « Engines »" in text
+    assert by_recipient[english.email].subject == "New on Folio: Engines"
