@@ -7,7 +7,7 @@ and the page caches key pages by the chosen language (folio_web.page_cache, ngin
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,7 +33,9 @@ EXPORT_STATES = {
 }
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # a CLI command or a test's app context: the default locale
     # Error pages set an anonymous user before rendering, so this loads nobody there; a page
     # that shows the signed-in user loads them anyway.
     if current_user.is_authenticated:
