@@ -9,7 +9,7 @@ language (`User.locale`, stored at registration), from the same catalog as the w
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -57,15 +57,22 @@ def render(template: str, locale: str = i18n.DEFAULT_LOCALE, **context: Any) -> 
 
 
 def _send(
-    to: User | str, subject: str, template: str, *, locale: str | None = None, **context: Any
+    to: User | str,
+    subject: str,
+    template: str,
+    *,
+    locale: str | None = None,
+    subject_values: Mapping[str, object] | None = None,
+    **context: Any,
 ) -> None:
-    """Mail `template` to a user (or an address, in `locale`), in the user's language; the
-    subject is a catalog msgid, filled with `subject_values` from `context`."""
+    """Mail `template` to a user in their language (or to an address, in `locale`). The
+    subject is a catalog msgid (marked N_), with `%(name)s` filled from `subject_values`."""
     address = to if isinstance(to, str) else to.email
     chosen = i18n.supported(locale or (None if isinstance(to, str) else to.locale))
     locale = chosen or i18n.DEFAULT_LOCALE
-    values = context.pop("subject_values", {})
-    subject = i18n.translations(locale).gettext(subject) % values
+    subject = i18n.translations(locale).gettext(subject)
+    if subject_values:
+        subject %= subject_values
     text, html = render(template, locale, subject=subject, **context)
     send_mail(address, subject, text, html)
 

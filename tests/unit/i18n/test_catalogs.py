@@ -95,3 +95,12 @@ def test_an_untranslated_string_is_named():
         "fuzzy: 'Write' (a:3)",
         "missing: 'Search posts' (a:4)",
     ]
+
+
+def test_the_images_keep_babels_data_of_each_language_folio_speaks(tmp_path):
+    from folio_common.i18n import prune_locale_data
+
+    for name in ("root", "en", "fr", "de", "fr_CA", "en_GB"):
+        (tmp_path / f"{name}.dat").write_bytes(b"")
+    assert prune_locale_data(tmp_path) == 3
+    assert sorted(path.stem for path in tmp_path.iterdir()) == sorted(["root", *LANGUAGES])
