@@ -1,5 +1,5 @@
-"""Jinja helpers: fingerprinted static URLs, dates in the reader's language, reading times and
-initials."""
+"""Jinja helpers: fingerprinted static URLs, dates in the reader's language, reading times,
+initials, cached fragments."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, format_number, gettext
 
 from folio_common.markdown import reading_minutes
+from folio_web.page_cache import cached_fragment
 
 
 @cache
@@ -24,6 +25,8 @@ def _fingerprint(static_folder: str, filename: str) -> str:
 
 
 def register(app: Flask) -> None:
+    app.add_template_global(cached_fragment)
+
     @app.template_global()
     def asset_url(filename: str) -> str:
         """Static URL carrying a content hash, so nginx can let browsers cache it for a year."""

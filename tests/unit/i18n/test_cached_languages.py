@@ -45,3 +45,18 @@ def test_the_cache_key_holds_the_language(app, post_slug):
         english = _key_for(())()
     assert french != english
     assert ":fr:/" in french and ":en:/" in english
+
+
+def test_signed_in_readers_get_the_shared_lists_in_their_own_language(app, post_slug):
+    from tests.helpers import log_in_session
+
+    with app.app_context():
+        french_id = UserFactory(username="camille", locale="fr").id
+        english_id = UserFactory(username="grace").id
+        db.session.commit()
+    french, english = app.test_client(), app.test_client()
+    log_in_session(app, french, french_id)
+    log_in_session(app, english, english_id)
+    for _ in range(2):  # the list is a cached fragment from the second render on
+        assert "<h1>Derniers articles</h1>" in french.get("/").get_data(as_text=True)
+        assert "<h1>Latest posts</h1>" in english.get("/").get_data(as_text=True)
