@@ -176,7 +176,7 @@ sync: uv ## Install the workspace and dev tools into .venv (uv sync)
 	$(UV) sync --frozen
 
 .PHONY: dev
-dev: sync ## Run Folio without Docker: SQLite, in-process tasks, mail in the log, on 127.0.0.1:5000
+dev: sync ## Run Folio without Docker: SQLite, in-process tasks, mail in the log, debug toolbar, on 127.0.0.1:5000
 	@export FOLIO_ENV=development FLASK_SKIP_DOTENV=1; unset DATABASE_URL REDIS_URL MAIL_BACKEND; \
 	$(FLASK) migrate && $(FLASK) seed && \
 	echo "Folio (development) on http://127.0.0.1:5000" && \
