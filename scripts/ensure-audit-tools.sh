@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the page-quality audit's tools (Lighthouse, axe-core) from npm, at the versions pinned
+# in tests/e2e/audit/package-lock.json, with `npm ci`. Node.js and npm come from apt when
+# missing and root; Lighthouse drives Debian's chromium (scripts/ensure-chromium.sh).
+# package.json overrides third-party-web: a Lighthouse dependency asks for it as `latest`, which
+# would move past the lock file and make `npm ci` refuse it.
+set -euo pipefail
+cd "$(dirname "$0")/../tests/e2e/audit"
+if ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+        echo "Node.js and npm are missing: install Debian's nodejs and npm" >&2
+        exit 1
+    fi
+    echo "installing nodejs and npm with apt" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+npm ci --no-audit --no-fund --loglevel=error
