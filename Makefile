@@ -190,6 +190,11 @@ test: sync ## Unit and integration tests with coverage (throwaway Postgres/Redis
 e2e: sync ## Build the images, start a throwaway stack and run tests/e2e through nginx
 	UV=$(UV) scripts/e2e.sh
 
+# The same test as in `make e2e`, alone: CI runs it there.
+.PHONY: audit
+audit: sync ## Lighthouse (100/100/100, performance >= 95) and axe-core on a throwaway stack; reports in e2e-artifacts/
+	UV=$(UV) scripts/e2e.sh -k test_page_quality
+
 .PHONY: chaos
 chaos: sync ## Break a throwaway stack (kill -9, stop, restart) under load; table of lost work (S="all" for every scenario)
 	UV=$(UV) scripts/chaos.sh $(S)
