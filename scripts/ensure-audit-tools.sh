@@ -5,15 +5,9 @@
 # package.json overrides third-party-web: a Lighthouse dependency asks for it as `latest`, which
 # would move past the lock file and make `npm ci` refuse it.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/../tests/e2e/audit"
 if ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-        echo "Node.js and npm are missing: install Debian's nodejs and npm" >&2
-        exit 1
-    fi
-    echo "installing nodejs and npm with apt" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    apt_install "Node.js and npm are missing" nodejs npm
 fi
 npm ci --no-audit --no-fund --loglevel=error
