@@ -111,7 +111,7 @@ def conditional(view: Callable[P, Response]) -> Callable[P, Response]:
 
 @bp.get("/feed.atom")
 @conditional
-@cached_page()
+@cached_page(personal=False)
 def feed() -> Response:
     return _feed_response(
         "Folio",
@@ -123,7 +123,7 @@ def feed() -> Response:
 
 @bp.get("/tags/<slug>/feed.atom")
 @conditional
-@cached_page()
+@cached_page(personal=False)
 def tag_feed(slug: str) -> Response:
     tag = posts.get_tag(slug)
     if tag is None:
@@ -138,7 +138,7 @@ def tag_feed(slug: str) -> Response:
 
 @bp.get("/authors/<username>/feed.atom")
 @conditional
-@cached_page()
+@cached_page(personal=False)
 def author_feed(username: str) -> Response:
     author = posts.find_author(username)
     if author is None:
