@@ -13,6 +13,7 @@ log() { printf '[e2e] %s\n' "$*" >&2; }
 
 docker_answers || { log "no Docker engine answers; the e2e tier needs one"; exit 1; }
 scripts/ensure-chromium.sh
+scripts/ensure-audit-tools.sh  # Lighthouse and axe-core for test_page_quality.py
 
 workdir="$(mktemp -d)"
 project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurrent checkout

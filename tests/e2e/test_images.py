@@ -43,7 +43,8 @@ def sign_in_browser(driver, account: Account) -> None:
     with Site() as session:
         log_in(session, account)
         cookies = list(session.cookies)
-    driver.get(f"{BASE_URL}/static/favicon.svg")
+    # Cookies can be set only on a page of the site: a load cut short leaves an error page.
+    open_page(driver, "/auth/login", "identifier")
     for cookie in cookies:
         driver.add_cookie(
             {"name": cookie.name, "value": cookie.value, "path": cookie.path, "secure": True}
