@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
+import pytest
+
 from .conftest import Site
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8"}
@@ -19,16 +21,30 @@ def test_the_home_page_and_the_login_form_in_french(site: Site) -> None:
     assert "Nom d’utilisateur ou adresse e-mail" in login.text
 
 
-def test_a_post_page_in_french(author: Site) -> None:
-    title = f"Un article {uuid.uuid4().hex[:8]}"
+def _a_post_path(site: Site, request: pytest.FixtureRequest) -> str:
+    """A published post: one the suite already wrote, else a new one. Sign-ins from the
+    suite's one address share nginx's log-in limit, so none is spent when a post exists."""
+    posts = site.get("/api/v1/posts").json()["data"]
+    if posts:
+        return f"/posts/{posts[0]['slug']}"
+    author: Site = request.getfixturevalue("author")
     published = author.submit(
-        "/write", {"title": title, "body": "Du texte.", "tags": "", "status": "published"}
+        "/write",
+        {
+            "title": f"Un article {uuid.uuid4().hex[:8]}",
+            "body": "Du texte.",
+            "tags": "",
+            "status": "published",
+        },
     )
-    assert published.status_code == 200
-    # The form redirects to the new post's page.
-    assert "/posts/" in published.url, published.url
+    assert "/posts/" in published.url, published.url  # the form redirects to the new post
+    return urlsplit(published.url).path
+
+
+def test_a_post_page_in_french(site: Site, request: pytest.FixtureRequest) -> None:
+    path = _a_post_path(site, request)
     with Site() as reader:
-        page = reader.get(urlsplit(published.url).path, headers=FRENCH)
+        page = reader.get(path, headers=FRENCH)
     assert page.status_code == 200
-    assert title in page.text and '<html lang="fr">' in page.text
-    assert "0 commentaire" in page.text and "pour commenter." in page.text
+    assert '<html lang="fr">' in page.text
+    assert " commentaire" in page.text and "</a> pour commenter." in page.text
