@@ -1,7 +1,5 @@
 """login sessions: one row per browser log-in, so logging out ends that browser only
 
-Revision ID: 5e1f0c2a9b7d
-Revises: f25dfdb8476b
 Create Date: 2026-11-30 12:00:00
 
 """
@@ -14,8 +12,6 @@ import folio_common.models.base
 # revision identifiers, used by Alembic.
 revision = '5e1f0c2a9b7d'
 down_revision = 'f25dfdb8476b'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -1,7 +1,5 @@
 """Indexes for every list's filter and order, and a stored, weighted search document
 
-Revision ID: b7c41e9a2d10
-Revises: 3c1e5a7d9b20
 Create Date: 2026-11-30 11:40:00
 
 Lists walk partial indexes newest first instead of sorting every match; search reads a stored
@@ -16,8 +14,6 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 revision = "b7c41e9a2d10"
 down_revision = "3c1e5a7d9b20"
-branch_labels = None
-depends_on = None
 
 PUBLISHED = sa.text("status = 'published'")
 

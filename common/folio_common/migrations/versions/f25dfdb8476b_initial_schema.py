@@ -1,7 +1,5 @@
 """initial schema
 
-Revision ID: f25dfdb8476b
-Revises: 
 Create Date: 2026-11-21 13:21:01.535294
 
 """
@@ -14,8 +12,6 @@ import folio_common.models.base
 # revision identifiers, used by Alembic.
 revision = 'f25dfdb8476b'
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade():
