@@ -317,7 +317,7 @@ def test_tags_that_share_a_slug_become_one_tag(app, client, author, post_form):
 def test_editing_a_scheduled_post_shows_its_time_in_utc(client, committed, login_as):
     when = (utcnow() + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
     with committed():
-        post = PostFactory(status=PostStatus.SCHEDULED, published_at=None, publish_at=when)
+        post = PostFactory(scheduled=True, publish_at=when)
     login_as(post.author)
 
     form = client.get(f"/posts/{post.slug}/edit").get_data(as_text=True)
