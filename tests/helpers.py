@@ -45,6 +45,19 @@ def submit(
     return client.post(path, data={**data, "csrf_token": token}, **kw)
 
 
+def registration(
+    username: str, password: str = DEFAULT_PASSWORD, email: str | None = None
+) -> dict[str, str]:
+    """The registration form's fields as a visitor fills them: the password typed twice."""
+    email = email or f"{username}@example.com"
+    return {
+        "username": username,
+        "email": email,
+        "password": password,
+        "password_confirm": password,
+    }
+
+
 def log_in(
     client: FlaskClient,
     identifier: str,

@@ -23,7 +23,7 @@ from folio_common.models import Export, ExportStatus, OutboxMessage, User, utcno
 from folio_common.services import follows, outbox
 from folio_web import create_app
 from tests.factories import PostFactory, UserFactory
-from tests.helpers import AuthActions, csrf_token, wait_until
+from tests.helpers import AuthActions, csrf_token, registration, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -64,13 +64,7 @@ def test_registering_while_redis_is_away_is_saved_and_mailed_once_it_is_back(
     started = time.monotonic()
     response = client.post(
         "/auth/register",
-        data={
-            "username": "outage_reader",
-            "email": "outage_reader@example.com",
-            "password": "a long enough password",
-            "password_confirm": "a long enough password",
-            "csrf_token": token,
-        },
+        data={**registration("outage_reader"), "csrf_token": token},
     )
 
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
