@@ -107,6 +107,12 @@ def log_in_session(app: Flask, client: FlaskClient, user_id: int) -> None:
         session["_fresh"] = True
 
 
+def assert_sent_to_log_in(response: TestResponse) -> None:
+    """A visitor who is not signed in is redirected to the log-in form."""
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
 def api_sign_in(
     client: FlaskClient, username: str, password: str = DEFAULT_PASSWORD
 ) -> TestResponse:
