@@ -101,6 +101,19 @@ def email_taken(email: str) -> bool:
     return found is not None
 
 
+def _check_new_account(username: str, password: str) -> str:
+    """The username a new account would have, once it and the password pass every rule."""
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError(
+            "Usernames are 3 to 32 letters, digits or underscores.", field="username"
+        )
+    validate_password(password)
+    if username_taken(username):
+        raise AccountError("That username is taken.", field="username")
+    return username
+
+
 def register_user(
     username: str,
     email: str,
@@ -110,14 +123,7 @@ def register_user(
     confirmed: bool = False,
     send_confirmation: bool = True,
 ) -> User:
-    username = username.strip()
-    if not USERNAME_PATTERN.match(username):
-        raise AccountError(
-            "Usernames are 3 to 32 letters, digits or underscores.", field="username"
-        )
-    validate_password(password)
-    if username_taken(username):
-        raise AccountError("That username is taken.", field="username")
+    username = _check_new_account(username, password)
     if email_taken(email):
         raise AccountError("An account with that email already exists.", field="email")
     user = User(
@@ -147,14 +153,7 @@ def sign_up(username: str, email: str, password: str) -> User | None:
     ).scalar_one_or_none()
     if existing is None:
         return register_user(username, email, password)
-    username = username.strip()
-    if not USERNAME_PATTERN.match(username):
-        raise AccountError(
-            "Usernames are 3 to 32 letters, digits or underscores.", field="username"
-        )
-    validate_password(password)
-    if username_taken(username):
-        raise AccountError("That username is taken.", field="username")
+    username = _check_new_account(username, password)
     hash_password(password)  # the cost a new account would have had: timing tells nothing either
     enqueue("folio.send_account_exists_email", existing.id)
     return None
