@@ -66,30 +66,20 @@ def upgrade():
         )
         batch_op.drop_index("ix_posts_status_published_at")
         batch_op.drop_index("ix_posts_published_at")
-    op.create_index(
-        "ix_posts_published_newest",
-        "posts",
-        [sa.text("published_at DESC"), sa.text("id DESC")],
-        postgresql_where=PUBLISHED,
-        sqlite_where=PUBLISHED,
-        if_not_exists=True,
-    )
-    op.create_index(
-        "ix_posts_author_published_newest",
-        "posts",
-        ["author_id", sa.text("published_at DESC"), sa.text("id DESC")],
-        postgresql_where=PUBLISHED,
-        sqlite_where=PUBLISHED,
-        if_not_exists=True,
-    )
-    op.create_index(
-        "ix_posts_author_unpublished",
-        "posts",
-        ["author_id", sa.text("created_at DESC"), sa.text("id DESC")],
-        postgresql_where=sa.text("status <> 'published'"),
-        sqlite_where=sa.text("status <> 'published'"),
-        if_not_exists=True,
-    )
+    newest = [sa.text("published_at DESC"), sa.text("id DESC")]
+    for name, columns, where in (
+        ("ix_posts_published_newest", newest, PUBLISHED),
+        ("ix_posts_author_published_newest", ["author_id", *newest], PUBLISHED),
+        (
+            "ix_posts_author_unpublished",
+            ["author_id", sa.text("created_at DESC"), sa.text("id DESC")],
+            sa.text("status <> 'published'"),
+        ),
+    ):
+        # The same partial index on Postgres and SQLite.
+        op.create_index(
+            name, "posts", columns, postgresql_where=where, sqlite_where=where, if_not_exists=True
+        )
     op.create_index(
         "ix_users_newest",
         "users",
