@@ -7,10 +7,7 @@ from folio_common.models import Post, User
 from folio_common.services import comments, content_cache, follows, posts
 from tests.factories import UserFactory
 
-
-@pytest.fixture
-def app_env(app_env):
-    return {**app_env, "PAGE_CACHE": "true"}
+pytestmark = pytest.mark.settings(PAGE_CACHE="true")
 
 
 @pytest.fixture
