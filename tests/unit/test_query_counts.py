@@ -32,8 +32,9 @@ PAGE_BOUNDS = {
     "tag page": ("/tags/shared", 5),
     "author page": ("/authors/{author}", 6),
     "search": ("/search?q=Post", 4),
-    # One more since "more from this author": a constant few rows of an index.
-    "post with comments": ("/posts/{slug}", 7),
+    # One more since "more from this author": a constant few rows of an index; one more for
+    # the comment count behind the comment pages.
+    "post with comments": ("/posts/{slug}", 8),
 }
 API_BOUNDS = {
     "posts": ("/api/v1/posts?per_page=100", 4),
@@ -43,7 +44,7 @@ API_BOUNDS = {
 # Signed in as an admin: the user loader's query, then the page's own.
 ADMIN_BOUNDS = {
     "users list": ("/admin/", 3),
-    "post with deletable comments": ("/posts/{slug}", 9),
+    "post with deletable comments": ("/posts/{slug}", 10),
 }
 
 

@@ -1,4 +1,4 @@
-"""Jinja helpers: fingerprinted static URLs, dates, reading times and initials."""
+"""Jinja helpers: fingerprinted static URLs, dates, reading times, initials, cached fragments."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, url_for
 
 from folio_common.markdown import reading_minutes
+from folio_web.page_cache import cached_fragment
 
 
 @cache
@@ -22,6 +23,8 @@ def _fingerprint(static_folder: str, filename: str) -> str:
 
 
 def register(app: Flask) -> None:
+    app.add_template_global(cached_fragment)
+
     @app.template_global()
     def asset_url(filename: str) -> str:
         """Static URL carrying a content hash, so nginx can let browsers cache it for a year."""

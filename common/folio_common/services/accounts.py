@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 
 from folio_common.extensions import db
 from folio_common.models import (
@@ -295,19 +295,32 @@ def start_login_session(user: User) -> None:
     user.login_key = key
 
 
+# Built once: every signed-in request runs it, and building the expression cost as much as
+# SQLAlchemy's work to run it.
+_OPEN_LOGIN = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        User.session_version == bindparam("session_version"),
+        User.active.is_(True),
+        LoginSession.key_hash == bindparam("key_hash"),
+        LoginSession.ended_at.is_(None),
+        LoginSession.expires_at > bindparam("now"),
+    )
+)
+
+
 def load_login_session(user_id: int, session_version: int, key: str) -> User | None:
     """The active user whose log-in `key` is still open, in one query; None otherwise."""
     user = db.session.execute(
-        db.select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            User.session_version == session_version,
-            User.active.is_(True),
-            LoginSession.key_hash == _hash(key),
-            LoginSession.ended_at.is_(None),
-            LoginSession.expires_at > utcnow(),
-        )
+        _OPEN_LOGIN,
+        {
+            "user_id": user_id,
+            "session_version": session_version,
+            "key_hash": _hash(key),
+            "now": utcnow(),
+        },
     ).scalar_one_or_none()
     if user is not None:
         user.login_key = key

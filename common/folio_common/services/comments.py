@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from folio_common.extensions import db
@@ -56,3 +57,15 @@ def comments_for(post: Post) -> Select[tuple[Comment]]:
         .options(selectinload(Comment.author))
         .order_by(Comment.created_at, Comment.id)
     )
+
+
+def comment_page(post: Post, page: int, per_page: int) -> Pagination:
+    """One page of a post's comments, oldest first: a post with hundreds of comments is read
+    and rendered a page at a time. A page past the end is empty, not an error."""
+    return db.paginate(comments_for(post), page=page, per_page=per_page, error_out=False)
+
+
+def last_comment_page(post: Post, per_page: int) -> int:
+    """The page that shows the newest comment (1 for none)."""
+    count = db.session.scalar(select(func.count()).where(Comment.post_id == post.id)) or 0
+    return max(1, -(-count // per_page))

@@ -135,3 +135,31 @@ def test_deleting_a_missing_comment_is_404(client, committed, login_as, post_for
     login_as(user)
 
     assert post_form("/comments/999/delete").status_code == 404
+
+
+def test_comments_come_a_page_at_a_time_and_a_new_one_lands_on_the_last(
+    client, committed, login_as, post_form, monkeypatch
+):
+    monkeypatch.setattr("folio_web.blog.views.COMMENTS_PER_PAGE", 2)
+    with committed():
+        post = PostFactory()
+        for number in range(1, 4):
+            CommentFactory(post=post, body=f"Remark number {number}")
+        reader = UserFactory(reader=True)
+
+    first = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    assert "3 comments" in first
+    assert "Remark number 1" in first and "Remark number 2" in first
+    assert "Remark number 3" not in first
+    assert f'href="/posts/{post.slug}?page=2#comments">Later comments' in first
+
+    second = client.get(f"/posts/{post.slug}?page=2").get_data(as_text=True)
+    assert "Remark number 3" in second and "Remark number 1" not in second
+    assert f'href="/posts/{post.slug}#comments">← Earlier comments' in second
+
+    login_as(reader)
+    response = post_form(
+        f"/posts/{post.slug}/comments", {"body": "The fourth"}, form_path=f"/posts/{post.slug}"
+    )
+    assert response.status_code == 302
+    assert f"/posts/{post.slug}?page=2#comment-" in response.headers["Location"]

@@ -1,6 +1,8 @@
-"""Anonymous pages come from the cache until content changes; signed-in users always see fresh."""
+"""Anonymous pages come from the cache until content changes; signed-in users get their own
+page around the lists everyone shares, which change with the content too."""
 
 import pytest
+from sqlalchemy import event
 
 from folio_common.extensions import db
 from folio_common.models import Post, User
@@ -87,12 +89,60 @@ def test_a_new_follower_invalidates_the_author_page(app, client, author):
     assert "1 follower<" in client.get("/authors/cachedauthor").get_data(as_text=True)
 
 
-def test_signed_in_users_always_get_a_fresh_page(app, client, auth, author):
+def test_signed_in_users_get_their_own_page_around_the_shared_list(app, client, auth, author):
     slug = _write(app, author, "Before")
     client.get("/")
     auth.login("cachedauthor")
-    _sneak_in_title_change(app, slug, "After, unseen by visitors")
-    assert "After, unseen by visitors" in client.get("/").get_data(as_text=True)
+    _sneak_in_title_change(app, slug, "Unseen: not a change the services made")
+    page = client.get("/").get_data(as_text=True)
+    # The header is this user's; the list is the fragment every visitor shares.
+    assert "cachedauthor" in page
+    assert "Before" in page
+    with app.app_context():
+        posts.update_post(posts.get_post_by_slug(slug), title="Edited for everyone")
+        db.session.commit()
+    assert "Edited for everyone" in client.get("/").get_data(as_text=True)
+
+
+def _statements_during(app, request):
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        request()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/", "Shared"),
+        ("/tags", "cats"),
+        ("/tags/cats", "Shared"),
+        ("/authors/cachedauthor", "Shared"),
+        ("/search?q=shared", "Shared"),
+    ],
+)
+def test_a_signed_in_render_takes_the_list_from_the_cache_without_its_query(
+    app, client, auth, author, path, shown
+):
+    _write(app, author, "Shared", tags=["cats"])
+    with app.app_context():
+        UserFactory(username="reader", reader=True)
+        db.session.commit()
+    auth.login("reader")
+    assert shown in client.get(path).get_data(as_text=True)
+
+    statements = _statements_during(app, lambda: client.get(path))
+    lists = [s for s in statements if "post_tags" in s or "FROM posts" in s]
+    assert lists == []
 
 
 def test_error_pages_are_not_cached(app, client, author):

@@ -112,10 +112,11 @@ def conditional(view: Callable[P, Response]) -> Callable[P, Response]:
 
 
 def feed_route(rule: str) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
-    """A feed's route: answered from the page cache, then 304 against the reader's validators."""
+    """A feed's route: from the page cache (it shows nothing of the reader), then 304 against
+    the reader's validators."""
 
     def decorate(view: Callable[P, Response]) -> Callable[P, Response]:
-        return bp.get(rule)(conditional(cached_page()(view)))
+        return bp.get(rule)(conditional(cached_page(personal=False)(view)))
 
     return decorate
 

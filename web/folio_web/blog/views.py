@@ -25,13 +25,14 @@ from folio_web.blog import bp
 from folio_web.blog.forms import CommentForm, PostForm
 from folio_web.blog.paging import cursor, page_number, search_query
 from folio_web.forms import commit_or_show_error
-from folio_web.page_cache import cached_page
+from folio_web.page_cache import Deferred, cached_page
 from folio_web.security import is_safe_next, permission_required
 
 # An author sees this many of their latest drafts and scheduled posts above their posts.
 UNPUBLISHED_SHOWN = 50
 # Other posts by the same author listed at the foot of a post.
 MORE_FROM_AUTHOR = 3
+COMMENTS_PER_PAGE = 50
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -119,12 +120,14 @@ def _status_message(post: Post) -> str:
 @bp.get("/")
 @cached_page(args=("page", "before", "after"))
 def index() -> ResponseReturnValue:
-    return render_template("blog/index.html", page=_window(posts.published_posts()))
+    return render_template(
+        "blog/index.html", page=Deferred(lambda: _window(posts.published_posts()))
+    )
 
 
 def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
     viewer = _viewer()
-    post_comments = db.session.execute(comments.comments_for(post)).scalars().all()
+    post_comments = comments.comment_page(post, page_number(), COMMENTS_PER_PAGE)
     can_comment = post.is_published and viewer is not None and viewer.can(Permission.COMMENT)
     if comment_form is None and can_comment:
         # Only for someone who may comment: a form's CSRF token starts a session, and a page
@@ -134,7 +137,7 @@ def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
         "blog/post.html",
         post=post,
         comments=post_comments,
-        deletable={c.id for c in post_comments if comments.can_delete(c, viewer)},
+        deletable={c.id for c in post_comments.items if comments.can_delete(c, viewer)},
         can_edit=posts.can_edit(post, viewer),
         can_comment=can_comment,
         comment_form=comment_form,
@@ -144,7 +147,7 @@ def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
 
 
 @bp.get("/posts/<slug>")
-@cached_page()
+@cached_page(args=("page",))
 def post(slug: str) -> ResponseReturnValue:
     return _render_post(_visible_post_or_404(slug))
 
@@ -152,7 +155,7 @@ def post(slug: str) -> ResponseReturnValue:
 @bp.get("/tags")
 @cached_page()
 def tags() -> ResponseReturnValue:
-    return render_template("blog/tags.html", tags=posts.tags_with_counts())
+    return render_template("blog/tags.html", tags=Deferred(posts.tags_with_counts))
 
 
 @bp.get("/tags/<slug>")
@@ -161,7 +164,7 @@ def tag(slug: str) -> ResponseReturnValue:
     found = posts.get_tag(slug)
     if found is None:
         abort(404)
-    page = _window(posts.with_tag(posts.published_posts(), found.id))
+    page = Deferred(lambda: _window(posts.with_tag(posts.published_posts(), found.id)))
     return render_template("blog/tag.html", tag=found, page=page)
 
 
@@ -172,7 +175,7 @@ def author(username: str) -> ResponseReturnValue:
     viewer = _viewer()
     # Authors see their own drafts and scheduled posts here; so do admins, as on the post page.
     own = viewer is not None and (viewer.id == found.id or viewer.is_admin)
-    page = _window(posts.published_by(found))
+    page = Deferred(lambda: _window(posts.published_by(found)))
     unpublished = posts.unpublished_posts(found, UNPUBLISHED_SHOWN) if own else []
     return render_template(
         "blog/author.html",
@@ -189,7 +192,11 @@ def author(username: str) -> ResponseReturnValue:
 def search() -> ResponseReturnValue:
     q = search_query()
     results = (
-        posts.search_posts(q, page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"])
+        Deferred(
+            lambda: posts.search_posts(
+                q, page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"]
+            )
+        )
         if q
         else None
     )
@@ -323,7 +330,15 @@ def add_comment(slug: str) -> ResponseReturnValue:
             comment = comments.add_comment(post, _me(), form.body.data or "")
         if outcome.ok:
             flash("Your comment is posted.", "success")
-            return redirect(url_for("blog.post", slug=post.slug, _anchor=f"comment-{comment.id}"))
+            page = comments.last_comment_page(post, COMMENTS_PER_PAGE)
+            return redirect(
+                url_for(
+                    "blog.post",
+                    slug=post.slug,
+                    page=page if page > 1 else None,
+                    _anchor=f"comment-{comment.id}",
+                )
+            )
     return _render_post(post, form)
 
 
