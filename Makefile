@@ -176,7 +176,7 @@ sync: uv ## Install the workspace and dev tools into .venv (uv sync)
 	$(UV) sync --frozen
 
 .PHONY: dev
-dev: sync ## Run Folio without Docker: SQLite, in-process tasks, mail in the log, on 127.0.0.1:5000
+dev: sync ## Run Folio without Docker: SQLite, in-process tasks, mail in the log, debug toolbar, on 127.0.0.1:5000
 	@export FOLIO_ENV=development FLASK_SKIP_DOTENV=1; unset DATABASE_URL REDIS_URL MAIL_BACKEND; \
 	$(FLASK) migrate && $(FLASK) seed && \
 	echo "Folio (development) on http://127.0.0.1:5000" && \
@@ -189,6 +189,11 @@ test: sync ## Unit and integration tests with coverage (throwaway Postgres/Redis
 .PHONY: e2e
 e2e: sync ## Build the images, start a throwaway stack and run tests/e2e through nginx
 	UV=$(UV) scripts/e2e.sh
+
+# The same test as in `make e2e`, alone: CI runs it there.
+.PHONY: audit
+audit: sync ## Lighthouse (100/100/100, performance >= 95) and axe-core on a throwaway stack; reports in e2e-artifacts/
+	UV=$(UV) scripts/e2e.sh -k test_page_quality
 
 .PHONY: chaos
 chaos: sync ## Break a throwaway stack (kill -9, stop, restart) under load; table of lost work (S="all" for every scenario)

@@ -12,6 +12,7 @@ log() { printf '[e2e] %s\n' "$*" >&2; }
 . scripts/lib.sh
 
 scripts/ensure-chromium.sh
+scripts/ensure-audit-tools.sh  # Lighthouse and axe-core for test_page_quality.py
 project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurrent checkout
 # Images are tagged after the project (E2E_TAG overrides): with one shared tag, a concurrent
 # checkout's build could replace the images between this build and this start.

@@ -6,6 +6,21 @@ docker_answers() {
     command -v docker >/dev/null && docker info >/dev/null 2>&1
 }
 
+# Installs Debian packages with apt, as root; anyone else is told what to install.
+#   apt_install "WHAT is/are missing" PACKAGE...
+apt_install() {
+    local what=$1
+    shift
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+        echo "$what: install Debian's $*" >&2
+        return 1
+    fi
+    echo "installing $* with apt" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
     free_ports 1

@@ -100,6 +100,10 @@ COMMENT_TAGS = {"p", "br", "em", "strong", "code", "a"}
 COMMENT_ATTRIBUTES = {"a": {"href"}}
 COMMENT_LINK_REL = "nofollow ugc noopener noreferrer"
 
+# nh3 adds `rel` to every <a>, also to one whose unsafe address it dropped; HTML allows `rel`
+# only beside an href, and crawlers report such a placeholder as a broken link.
+_ANCHOR_WITHOUT_HREF_REL = re.compile(r'<a(?![^>]*\shref=")([^>]*?) rel="[^"]*"')
+
 
 def render_markdown(text: str) -> str:
     """Safe HTML for `text`: no scripts, no event handlers, no `javascript:` or `data:` URLs."""
@@ -113,7 +117,9 @@ def render_markdown(text: str) -> str:
         link_rel="nofollow noopener noreferrer",
         attribute_filter=markdown_images.keep_attribute,
     )
-    return markdown_images.drop_images_without_source(cleaned)
+    return _ANCHOR_WITHOUT_HREF_REL.sub(
+        r"<a\1", markdown_images.drop_images_without_source(cleaned)
+    )
 
 
 def render_comment(text: str) -> str:

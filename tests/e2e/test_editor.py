@@ -69,10 +69,8 @@ def _uploaded_image(author: Site, headers: dict[str, str]) -> str:
     return response.json()["markdown"]
 
 
-def test_the_preview_endpoint_answers_the_html_the_post_page_shows(author: Site) -> None:
-    page = author.get("/write")
-    token = csrf_token(page.text)
-    headers = {"X-CSRFToken": token, "Referer": page.url}
+def sample_with_image(author: Site, headers: dict[str, str]) -> tuple[str, str]:
+    """SAMPLE with an uploaded image, once the worker has made its copies; and its preview."""
     sample = f"{SAMPLE}\n{_uploaded_image(author, headers)}\n"
     # The worker's WebP copies add a srcset (and re-render the posts showing the image): wait
     # for them, so that the preview and the saved post both come after.
@@ -84,6 +82,14 @@ def test_the_preview_endpoint_answers_the_html_the_post_page_shows(author: Site)
             break
         time.sleep(2)  # well inside the editor's rate limit
     assert "srcset=" in preview.json()["html"], "the worker made no copies of the upload"
+    return sample, preview.json()["html"]
+
+
+def test_the_preview_endpoint_answers_the_html_the_post_page_shows(author: Site) -> None:
+    page = author.get("/write")
+    token = csrf_token(page.text)
+    headers = {"X-CSRFToken": token, "Referer": page.url}
+    sample, preview_html = sample_with_image(author, headers)
 
     title = f"Preview sample {uuid.uuid4().hex[:6]}"
     saved = author.post(
@@ -95,7 +101,7 @@ def test_the_preview_endpoint_answers_the_html_the_post_page_shows(author: Site)
 
     match = _POST_BODY.search(saved.text)
     assert match, saved.text[:2000]
-    assert preview.json()["html"] == match.group(1)
+    assert preview_html == match.group(1)
     for part in ("<table>", '<pre class="highlight">', 'href="https://example.org/e"', "<img "):
         assert part in match.group(1)
 

@@ -44,7 +44,8 @@ def editor(browser, confirmed_account: Account):  # noqa: F811 - the fixture imp
     with Site() as session:
         log_in(session, confirmed_account)
         cookies = list(session.cookies)
-    browser.get(f"{BASE_URL}/static/favicon.svg")
+    # Cookies can be set only on a page of the site: a load cut short leaves an error page.
+    open_page(browser, "/auth/login", "identifier")
     for cookie in cookies:
         browser.add_cookie(
             {"name": cookie.name, "value": cookie.value, "path": cookie.path, "secure": True}

@@ -6,7 +6,7 @@ import re
 
 import requests
 
-from .conftest import HTTP_URL, Site
+from .conftest import HTTP_URL, Site, compose
 
 
 def test_the_index_renders_through_nginx(site: Site) -> None:
@@ -24,6 +24,14 @@ def test_pages_carry_the_security_headers(site: Site) -> None:
     assert headers["Referrer-Policy"]
     assert "frame-ancestors" in headers["Content-Security-Policy"]
     assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_the_images_carry_no_debug_toolbar(site: Site) -> None:
+    # A dev-group dependency: the images install none, and pages show no trace of it.
+    probe = "import importlib.util as u; print(u.find_spec('flask_debugtoolbar') is None)"
+    for service in ("web", "worker"):
+        assert compose("exec", "-T", service, "python", "-c", probe).stdout.strip() == "True"
+    assert "flDebug" not in site.get("/auth/login").text
 
 
 def test_plain_http_gets_no_hsts() -> None:

@@ -90,3 +90,14 @@ def test_reading_time_rounds_up_to_whole_minutes(words, minutes):
 def test_the_code_stylesheets_are_the_ones_pygments_writes(scheme):
     # Regenerate with `uv run python -m folio_web.code_styles` when this fails.
     assert stylesheet_path(scheme).read_text(encoding="utf-8") == code_stylesheet(scheme)
+
+
+def test_a_link_whose_unsafe_address_was_dropped_keeps_no_rel():
+    html = render_markdown(
+        '<a href="javascript:alert(1)">one</a> <a title="t" href="data:x">two</a> [ok](/p)'
+    )
+
+    assert html == (
+        '<p><a>one</a> <a title="t">two</a> '
+        '<a href="/p" rel="nofollow noopener noreferrer">ok</a></p>\n'
+    )

@@ -15,7 +15,7 @@ from folio_common.breaker import Breaker, guard_connects
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_common.logging import request_id_var
-from folio_web import metrics
+from folio_web import devtools, metrics
 from folio_web.extensions import csrf, limiter, login_manager
 
 request_log = logging.getLogger("folio.request")
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     metrics.init_app(app)
     register_template_helpers(app)
     register_shell_context(app)
+    devtools.init_app(app)
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
