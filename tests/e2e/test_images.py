@@ -37,20 +37,25 @@ def photo_with_gps(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def editor(browser, confirmed_account: Account):  # noqa: F811 - the fixture imported above
-    """The browser with the session of a log-in made through nginx (the log-in form itself is
-    test_browser.py's story), on the editor once it has loaded."""
+def sign_in_browser(driver, account: Account) -> None:
+    """Give the browser the session of a log-in made through nginx (the log-in form itself is
+    test_browser.py's story), then open the editor once it has loaded."""
     with Site() as session:
-        log_in(session, confirmed_account)
+        log_in(session, account)
         cookies = list(session.cookies)
     # Cookies can be set only on a page of the site: a load cut short leaves an error page.
-    open_page(browser, "/auth/login", "identifier")
+    open_page(driver, "/auth/login", "identifier")
     for cookie in cookies:
-        browser.add_cookie(
+        driver.add_cookie(
             {"name": cookie.name, "value": cookie.value, "path": cookie.path, "secure": True}
         )
-    open_page(browser, "/write", "title")
+    open_page(driver, "/write", "title")
+
+
+@pytest.fixture
+def editor(browser, confirmed_account: Account):  # noqa: F811 - the fixture imported above
+    """The signed-in author's browser on the editor."""
+    sign_in_browser(browser, confirmed_account)
     return browser
 
 
