@@ -12,35 +12,21 @@ cd "$(dirname "$0")/.."
 log() { printf '[chaos] %s\n' "$*" >&2; }
 . scripts/lib.sh
 
-docker_answers || { log "no Docker engine answers; the chaos suite needs one"; exit 1; }
-
-workdir="$(mktemp -d)"
 project="${CHAOS_PROJECT:-folio-chaos-$$}"
-throwaway_env "$workdir" "${TAG:-chaos}" > "$workdir/chaos.env"
-cat >> "$workdir/chaos.env" <<ENV
+throwaway_stack chaos "$project" "${TAG:-chaos}"
+cat >> "$env_file" <<ENV
 # Every simulated user comes from 127.0.0.1: throttles would count them as one.
 RATELIMIT_ENABLED=false
 AUTH_RATE_LIMIT=6000r/m
 AUTH_RATE_BURST=2000
 ENV
 
-set -a; . "$workdir/chaos.env"; set +a
-# The app services read their settings from the same file (compose.yaml, env_file).
-export FOLIO_ENV_FILE="$workdir/chaos.env"
-compose=(docker compose -p "$project" --env-file "$workdir/chaos.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
+load_stack_env
 
 trap 'remove_stack "$?" "${CHAOS_KEEP:-0}" "$workdir" "${compose[@]}"' EXIT
 trap 'exit 130' INT TERM
 
 log "building images"
 "${compose[@]}" build --quiet
-log "starting $project on 127.0.0.1:$http_port (https $https_port)"
-started=$(date +%s)
-up_on_free_subnet "$workdir/chaos.env" "${compose[@]}"
-log "healthy after $(( $(date +%s) - started ))s"
-
-export CHAOS_BASE_URL="https://127.0.0.1:$https_port"
-export CHAOS_MAIL_API="http://127.0.0.1:$mail_port"
-export CHAOS_CA_FILE="$workdir/tls/cert.pem"
-export CHAOS_COMPOSE="${compose[*]}"
+up_throwaway CHAOS
 "${UV:-uv}" run --frozen python -m tests.chaos.run "$@"

@@ -11,28 +11,16 @@ cd "$(dirname "$0")/.."
 log() { printf '[e2e] %s\n' "$*" >&2; }
 . scripts/lib.sh
 
-docker_answers || { log "no Docker engine answers; the e2e tier needs one"; exit 1; }
 scripts/ensure-chromium.sh
 scripts/ensure-audit-tools.sh  # Lighthouse and axe-core for test_page_quality.py
-
-workdir="$(mktemp -d)"
 project="${E2E_PROJECT:-folio-e2e-$$}"  # E2E_PROJECT names it, e.g. per concurrent checkout
 # Images are tagged after the project (E2E_TAG overrides): with one shared tag, a concurrent
 # checkout's build could replace the images between this build and this start.
 tag="${E2E_TAG:-$project}"
-throwaway_env "$workdir" "$tag" > "$workdir/e2e.env"
+throwaway_stack e2e "$project" "$tag"
 # Every test's new author registers from 127.0.0.1: one address for the whole suite.
-echo 'REGISTRATION_LIMIT="200 per hour"' >> "$workdir/e2e.env"
-
-# The same values in the environment, where they win over anything make or the shell exported.
-set -a
-# shellcheck source=/dev/null
-. "$workdir/e2e.env"
-set +a
-
-# The app services read their settings from the same file (compose.yaml, env_file).
-export FOLIO_ENV_FILE="$workdir/e2e.env"
-compose=(docker compose -p "$project" --env-file "$workdir/e2e.env" -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
+echo 'REGISTRATION_LIMIT="200 per hour"' >> "$env_file"
+load_stack_env
 
 cleanup() {
     local status=$?
@@ -49,15 +37,6 @@ trap 'exit 130' INT TERM
 log "building images"
 "${compose[@]}" build --quiet
 scripts/check-image-sizes.sh local "$tag"
-log "starting $project on 127.0.0.1:$http_port (https $https_port)"
-started=$(date +%s)
-up_on_free_subnet "$workdir/e2e.env" "${compose[@]}"
-log "healthy after $(( $(date +%s) - started ))s"
-
-export E2E_BASE_URL="https://127.0.0.1:$https_port"
-export E2E_HTTP_URL="http://127.0.0.1:$http_port"
-export E2E_MAIL_API="http://127.0.0.1:$mail_port"
-export E2E_CA_FILE="$workdir/tls/cert.pem"
-export E2E_COMPOSE="${compose[*]}"
+up_throwaway E2E
 set +e
 "${UV:-uv}" run --frozen pytest tests/e2e -p no:cacheprovider "$@"

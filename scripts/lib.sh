@@ -82,15 +82,10 @@ throwaway_certificate() {
     chmod 0644 "$1/key.pem"  # read by nginx's unprivileged user; a throwaway key
 }
 
-# What every throwaway stack of the test tiers shares (make e2e, make chaos, the operations
-# tier): fresh secrets, the base images, free 127.0.0.1 ports, a throwaway certificate in DIR/tls
-# served on the HTTPS port that SERVER_NAME names, and mail to the catcher (compose.mail.yaml).
-# Sets http_port, https_port and mail_port, and prints the env file:
-#   throwaway_env DIR TAG > DIR/stack.env
-throwaway_env() {
-    local dir="$1" tag="$2"
-    throwaway_certificate "$dir/tls"
-    read -r http_port https_port mail_port < <(free_ports 3)
+# The env lines every throwaway stack starts with (the rollout tier's too): fresh secrets, the
+# base images, and Folio's own images as local/*:TAG.
+#   base_env TAG
+base_env() {
     cat <<ENV
 SECRET_KEY=$(new_secret 48)
 POSTGRES_PASSWORD=$(new_secret 24)
@@ -99,7 +94,21 @@ NGINX_IMAGE=${NGINX_IMAGE:-nginx:1.26}
 POSTGRES_IMAGE=${POSTGRES_IMAGE:-postgres:17}
 REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
 REGISTRY=local
-TAG=$tag
+TAG=$1
+ENV
+}
+
+# What every throwaway stack of the test tiers shares (make e2e, make chaos, the operations
+# tier): base_env, free 127.0.0.1 ports, a throwaway certificate in DIR/tls served on the HTTPS
+# port that SERVER_NAME names, and mail to the catcher (compose.mail.yaml).
+# Sets http_port, https_port and mail_port, and prints the env file:
+#   throwaway_env DIR TAG > DIR/stack.env
+throwaway_env() {
+    local dir="$1" tag="$2"
+    throwaway_certificate "$dir/tls"
+    read -r http_port https_port mail_port < <(free_ports 3)
+    base_env "$tag"
+    cat <<ENV
 REVISION=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 HTTP_PORT=$http_port
 SERVER_NAME=127.0.0.1:$https_port
@@ -110,6 +119,47 @@ MAILPIT_IMAGE=$(scripts/mailpit-image.sh)
 E2E_TLS_DIR=$dir/tls
 EDGE_SUBNET=$(free_subnet)
 ENV
+}
+
+# The start of a throwaway stack's script (make e2e, make chaos, the operations tier): refuse
+# without Docker; then set project (PROJECT), workdir (new), env_file (workdir/NAME.env, written by throwaway_env,
+# which also sets the ports) and compose (PROJECT with compose.yaml and the e2e tier's overlays).
+#   throwaway_stack NAME PROJECT TAG
+throwaway_stack() {
+    docker_answers || { log "no Docker engine answers; this tier needs one"; exit 1; }
+    # shellcheck disable=SC2034  # for the script that sources this file
+    project="$2"
+    workdir="$(mktemp -d)"
+    env_file="$workdir/$1.env"
+    throwaway_env "$workdir" "$3" > "$env_file"
+    # shellcheck disable=SC2034
+    compose=(docker compose -p "$2" --env-file "$env_file"
+             -f compose.yaml -f compose.mail.yaml -f compose.e2e.yaml)
+}
+
+# The env file's values in the environment, where they win over anything make or the shell
+# exported; the app services read their settings from the same file (compose.yaml, env_file).
+load_stack_env() {
+    set -a
+    # shellcheck source=/dev/null
+    . "$env_file"
+    set +a
+    export FOLIO_ENV_FILE="$env_file"
+}
+
+# Start the stack that throwaway_stack set up and wait until it is healthy; then tell the tests
+# where it is in PREFIX_BASE_URL (HTTPS), PREFIX_HTTP_URL, PREFIX_MAIL_API, PREFIX_CA_FILE and
+# PREFIX_COMPOSE.
+#   up_throwaway PREFIX
+up_throwaway() {
+    local started
+    log "starting $project on 127.0.0.1:$http_port (https $https_port)"
+    started=$(date +%s)
+    up_on_free_subnet "$env_file" "${compose[@]}"
+    log "healthy after $(( $(date +%s) - started ))s"
+    export "$1_BASE_URL=https://127.0.0.1:$https_port" "$1_HTTP_URL=http://127.0.0.1:$http_port"
+    export "$1_MAIL_API=http://127.0.0.1:$mail_port" "$1_CA_FILE=$workdir/tls/cert.pem"
+    export "$1_COMPOSE=${compose[*]}"
 }
 
 # The EXIT trap of a throwaway stack's script: when STATUS is not 0, each service's state and

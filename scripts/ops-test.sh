@@ -13,14 +13,11 @@ cd "$(dirname "$0")/.."
 log() { printf '[ops] %s\n' "$*" >&2; }
 . scripts/lib.sh
 
-docker_answers || { log "no Docker engine answers; the operations tier needs one"; exit 1; }
-
-workdir="$(mktemp -d)"
 project="folio-ops-$$"
-throwaway_env "$workdir" ops > "$workdir/ops.env"
+throwaway_stack ops "$project" ops
 if [ -n "${OPS_FILES:-}" ]; then
     log "building the Prometheus, certbot and pebble stand-ins"
-    scripts/build-standins.sh >> "$workdir/ops.env"
+    scripts/build-standins.sh >> "$env_file"
 fi
 if [ -n "${OPS_OVERLAY:-}" ]; then
     # The overlay's own ports and the test CA's files.
@@ -30,7 +27,7 @@ if [ -n "${OPS_OVERLAY:-}" ]; then
         echo "OPS_PROMETHEUS_PORT=$prometheus_port"
         echo "OPS_PEBBLE_PORT=$pebble_port"
         echo "OPS_ACME_DIR=$workdir/acme"
-    } >> "$workdir/ops.env"
+    } >> "$env_file"
     # pebble's own HTTPS (its ACME API) needs a certificate; certbot trusts this throwaway CA.
     acme="$workdir/acme"
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=folio ops test CA" \
@@ -48,12 +45,7 @@ if [ -n "${OPS_OVERLAY:-}" ]; then
  "externalAccountBindingRequired": false}}
 JSON
 fi
-set -a; . "$workdir/ops.env"; set +a
-
-# The app services read their settings from the same file (compose.yaml, env_file).
-export FOLIO_ENV_FILE="$workdir/ops.env"
-compose=(docker compose -p "$project" --env-file "$workdir/ops.env" -f compose.yaml
-         -f compose.mail.yaml -f compose.e2e.yaml)
+load_stack_env
 read -r -a extra_files <<< "${OPS_FILES:-} ${OPS_OVERLAY:-}"
 for file in "${extra_files[@]}"; do
     compose+=(-f "$file")
@@ -64,16 +56,8 @@ trap 'exit 130' INT TERM
 
 log "building images"
 "${compose[@]}" build --quiet
-started=$(date +%s)
-up_on_free_subnet "$workdir/ops.env" "${compose[@]}"
-log "healthy after $(( $(date +%s) - started ))s"
+up_throwaway E2E
 "${compose[@]}" exec -T web flask --app folio_web.wsgi seed >/dev/null
-
-export E2E_BASE_URL="https://127.0.0.1:$https_port"
-export E2E_HTTP_URL="http://127.0.0.1:$http_port"
-export E2E_MAIL_API="http://127.0.0.1:$mail_port"
-export E2E_CA_FILE="$workdir/tls/cert.pem"
-export E2E_COMPOSE="${compose[*]}"
 export OPS_WORKDIR="$workdir"
-set -a; . "$workdir/ops.env"; set +a
+load_stack_env
 "${UV:-uv}" run --frozen pytest -p no:cacheprovider "$@"

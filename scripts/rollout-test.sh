@@ -19,15 +19,8 @@ tag_a="$project-a"
 tag_b="$project-b"
 read -r http_port https_port < <(free_ports 2)
 throwaway_certificate "$workdir/tls"
-cat > "$workdir/env" <<ENV
-SECRET_KEY=$(new_secret 48)
-POSTGRES_PASSWORD=$(new_secret 24)
-PYTHON_IMAGE=${PYTHON_IMAGE:-python:3.13-slim}
-NGINX_IMAGE=${NGINX_IMAGE:-nginx:1.26}
-POSTGRES_IMAGE=${POSTGRES_IMAGE:-postgres:17}
-REDIS_IMAGE=${REDIS_IMAGE:-redis:8}
-REGISTRY=local
-TAG=$tag_a
+base_env "$tag_a" > "$workdir/env"
+cat >> "$workdir/env" <<ENV
 HTTP_PORT=$http_port
 E2E_HTTPS_PORT=$https_port
 E2E_TLS_DIR=$workdir/tls

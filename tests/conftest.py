@@ -50,10 +50,20 @@ def fast_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def marked_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """What `@pytest.mark.settings(NAME="value")` on a test, its class or its module (or in its
+    `pytestmark`) adds to the app's environment; the nearest mark wins."""
+    settings: dict[str, str] = {}
+    for marker in reversed(list(request.node.iter_markers("settings"))):
+        settings.update(marker.kwargs)
+    return settings
+
+
 @pytest.fixture
-def app_env(tmp_path: Path) -> dict[str, str]:
-    """The environment the app is built from; override or extend it in a tier's conftest."""
-    return fast_env(tmp_path)
+def app_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The environment the app is built from; override or extend it in a tier's conftest, or
+    mark a module or test with `@pytest.mark.settings(...)`."""
+    return {**fast_env(tmp_path), **marked_settings(request)}
 
 
 @pytest.fixture

@@ -64,6 +64,8 @@ class PostFactory(BaseFactory):
 
     class Params:
         draft = factory.Trait(status=PostStatus.DRAFT, published_at=None)
+        # With a publish_at of the test's own.
+        scheduled = factory.Trait(status=PostStatus.SCHEDULED, published_at=None)
 
 
 class CommentFactory(BaseFactory):

@@ -45,6 +45,19 @@ def submit(
     return client.post(path, data={**data, "csrf_token": token}, **kw)
 
 
+def registration(
+    username: str, password: str = DEFAULT_PASSWORD, email: str | None = None
+) -> dict[str, str]:
+    """The registration form's fields as a visitor fills them: the password typed twice."""
+    email = email or f"{username}@example.com"
+    return {
+        "username": username,
+        "email": email,
+        "password": password,
+        "password_confirm": password,
+    }
+
+
 def log_in(
     client: FlaskClient,
     identifier: str,
@@ -92,6 +105,12 @@ def log_in_session(app: Flask, client: FlaskClient, user_id: int) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = session_id
         session["_fresh"] = True
+
+
+def assert_sent_to_log_in(response: TestResponse) -> None:
+    """A visitor who is not signed in is redirected to the log-in form."""
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
 
 
 def api_sign_in(

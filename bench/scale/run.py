@@ -131,41 +131,37 @@ def grow(stack: bench.Stack, posts: int) -> dict[str, Any]:
         "from folio_common.services import content_cache\n"
         "with create_app().app_context(): content_cache.invalidate()"
     )
+    web_exec(stack, "content version bump", "exec", "-T", "web", "python", "-c", bump)
+    return result
+
+
+def web_exec(stack: bench.Stack, what: str, *args: str) -> None:
+    """Run `compose *args`, retried with web restarted every second attempt.
+
+    Docker's embedded DNS on this shared host has been seen to forget a stack's service names
+    for a while ("failed to resolve host 'db'"); restarting web re-registers them.
+    """
     for attempt in range(1, 7):
-        bumped = stack.compose("exec", "-T", "web", "python", "-c", bump, check=False)
-        if bumped.returncode == 0:
-            return result
-        # The host's Docker DNS has been seen to lose a stack's names for a while (see
-        # create_admin); restarting web re-registers it.
-        log(f"content version bump attempt {attempt} failed: {bumped.stderr.strip()[-300:]}")
+        done = stack.compose(*args, check=False)
+        if done.returncode == 0:
+            return
+        log(f"{what} attempt {attempt} failed: {done.stderr.strip()[-300:]}")
         if attempt % 2 == 0:
             stack.compose("restart", "web", check=False)
             stack.compose(
                 "up", "-d", "--wait", "--wait-timeout", "120", "--no-deps", "web", check=False
             )
         time.sleep(5)
-    raise SystemExit("could not bump the content version after growing")
+    raise SystemExit(f"{what} failed after 6 attempts")
 
 
 def create_admin(stack: bench.Stack, password: str) -> None:
-    for attempt in range(1, 7):
-        made = stack.compose(
-            "exec", "-T", "-e", f"FOLIO_ADMIN_PASSWORD={password}", "web",
-            "flask", "--app", "folio_web.wsgi", "create-admin",
-            "--username", ADMIN, "--email", "benchadmin@bench.example", check=False,
-        )  # fmt: skip
-        if made.returncode == 0:
-            return
-        # Docker's embedded DNS on this shared host has been seen to forget a stack's service
-        # names for a while ("failed to resolve host 'db'"); restarting web re-registers it.
-        log(f"create-admin attempt {attempt} failed: {made.stderr.strip()[-300:]}")
-        if attempt % 2 == 0:
-            stack.compose("restart", "web", check=False)
-            stack.compose(
-                "up", "-d", "--wait", "--wait-timeout", "120", "--no-deps", "web", check=False
-            )
-        time.sleep(5)
-    raise SystemExit("could not create the benchmark's admin")
+    web_exec(
+        stack, "create-admin",
+        "exec", "-T", "-e", f"FOLIO_ADMIN_PASSWORD={password}", "web",
+        "flask", "--app", "folio_web.wsgi", "create-admin",
+        "--username", ADMIN, "--email", "benchadmin@bench.example",
+    )  # fmt: skip
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -291,6 +287,11 @@ def check(case: dict[str, Any]) -> dict[str, Any]:
     return {"first_ms": round((time.monotonic() - started) * 1000, 1), "bytes": len(body)}
 
 
+def latency_ms(result: dict[str, Any]) -> dict[str, float]:
+    """A wrk run's median, 99th percentile and worst latency, in milliseconds."""
+    return {f"{name}_ms": result["latency_us"][name] / 1000 for name in ("p50", "p99", "max")}
+
+
 def load(client: bench.Client, case: dict[str, Any], meter: bench.CpuMeter) -> dict[str, Any]:
     measured: dict[str, Any] = {"probe": check(case)}
     for connections in CONNECTIONS:
@@ -305,9 +306,7 @@ def load(client: bench.Client, case: dict[str, Any], meter: bench.CpuMeter) -> d
         cpu = bench.CpuMeter.delta(before, meter.snapshot())
         measured[str(connections)] = {
             "rps": result["rps"],
-            "p50_ms": result["latency_us"]["p50"] / 1000,
-            "p99_ms": result["latency_us"]["p99"] / 1000,
-            "max_ms": result["latency_us"]["max"] / 1000,
+            **latency_ms(result),
             "requests": result["requests"],
             "failed": result["failed"],
             "host_busy": cpu["host_busy"],
@@ -343,9 +342,7 @@ def slow_requests_and_healthz(
         loader.wait(timeout=seconds + 30)
     return {
         "slow_case": slow["name"],
-        "p50_ms": result["latency_us"]["p50"] / 1000,
-        "p99_ms": result["latency_us"]["p99"] / 1000,
-        "max_ms": result["latency_us"]["max"] / 1000,
+        **latency_ms(result),
         "failed": result["failed"],
         "requests": result["requests"],
     }

@@ -80,49 +80,14 @@ class ZipWriter:
         deflater = _deflater()
         compressed = deflater.compress(data) + deflater.flush()
         crc = zlib.crc32(data)
-        offset = self._archive.tell()
-        encoded = name.encode()
-        flags = _UTF8
-        self._archive.write(
-            _LOCAL.pack(
-                0x04034B50,
-                _VERSION,
-                flags,
-                _DEFLATE,
-                self._time,
-                self._date,
-                crc,
-                len(compressed),
-                len(data),
-                len(encoded),
-                0,
-            )
-            + encoded
-        )
+        encoded, offset = self._local(name, _UTF8, crc, len(compressed), len(data))
         self._archive.write(compressed)
-        self._central(encoded, flags, crc, len(compressed), len(data), offset)
+        self._central(encoded, _UTF8, crc, len(compressed), len(data), offset)
 
     def add_stream(self, name: str, chunks: Iterable[bytes]) -> None:
         """An entry of unknown size, compressed as it is read (sizes follow in a descriptor)."""
-        offset = self._archive.tell()
-        encoded = name.encode()
         flags = _UTF8 | _DATA_DESCRIPTOR
-        self._archive.write(
-            _LOCAL.pack(
-                0x04034B50,
-                _VERSION,
-                flags,
-                _DEFLATE,
-                self._time,
-                self._date,
-                0,
-                0,
-                0,
-                len(encoded),
-                0,
-            )
-            + encoded
-        )
+        encoded, offset = self._local(name, flags, 0, 0, 0)
         deflater = _deflater()
         crc = size = compressed = 0
         for chunk in chunks:
@@ -139,6 +104,24 @@ class ZipWriter:
         self._archive.write(_DESCRIPTOR.pack(0x08074B50, crc, compressed, size))
         self._central(encoded, flags, crc, compressed, size, offset)
 
+    def _common(
+        self, name: bytes, flags: int, crc: int, compressed: int, size: int
+    ) -> tuple[int, ...]:
+        """The fields a local header and its central record share, in the order both hold them."""
+        return (_VERSION, flags, _DEFLATE, self._time, self._date, crc, compressed, size, len(name))
+
+    def _local(
+        self, name: str, flags: int, crc: int, compressed: int, size: int
+    ) -> tuple[bytes, int]:
+        """Write an entry's local header; its encoded name and offset, for the directory."""
+        offset = self._archive.tell()
+        encoded = name.encode()
+        self._archive.write(
+            _LOCAL.pack(0x04034B50, *self._common(encoded, flags, crc, compressed, size), 0)
+            + encoded
+        )
+        return encoded, offset
+
     def _central(
         self, name: bytes, flags: int, crc: int, compressed: int, size: int, offset: int
     ) -> None:
@@ -150,15 +133,7 @@ class ZipWriter:
             _CENTRAL.pack(
                 0x02014B50,
                 _VERSION,
-                _VERSION,
-                flags,
-                _DEFLATE,
-                self._time,
-                self._date,
-                crc,
-                compressed,
-                size,
-                len(name),
+                *self._common(name, flags, crc, compressed, size),
                 len(extra),
                 0,
                 0,

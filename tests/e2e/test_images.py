@@ -52,6 +52,13 @@ def sign_in_browser(driver, account: Account) -> None:
     open_page(driver, "/write", "title")
 
 
+@pytest.fixture
+def editor(browser, confirmed_account: Account):  # noqa: F811 - the fixture imported above
+    """The signed-in author's browser on the editor."""
+    sign_in_browser(browser, confirmed_account)
+    return browser
+
+
 def open_page(driver, path: str, field: str) -> None:
     """Load `path` until its form field `field` is there; a load cut short is tried again."""
 
@@ -73,36 +80,32 @@ def fetched(url_path: str) -> requests.Response:
 
 
 def test_an_image_uploaded_in_the_editor_is_published_with_srcset_and_without_gps(
-    browser,  # noqa: F811 - the fixture imported above
-    confirmed_account: Account,
-    tmp_path: Path,
+    editor, tmp_path: Path
 ) -> None:
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(editor, 30)
     title = f"A photo from the harbour {uuid.uuid4().hex[:6]}"
     photo = photo_with_gps(tmp_path / "IMG_2041.jpg")
 
-    sign_in_browser(browser, confirmed_account)
-
     # Upload first (the form comes back with the image's Markdown in the text), then publish.
-    browser.find_element(By.NAME, "title").send_keys(title)
-    browser.find_element(By.NAME, "body").send_keys("Boats at dusk, below.")
-    browser.find_element(By.NAME, "image").send_keys(str(photo))
-    browser.find_element(By.NAME, "image_alt").send_keys("Boats at dusk")
-    browser.find_element(By.NAME, "upload").click()
+    editor.find_element(By.NAME, "title").send_keys(title)
+    editor.find_element(By.NAME, "body").send_keys("Boats at dusk, below.")
+    editor.find_element(By.NAME, "image").send_keys(str(photo))
+    editor.find_element(By.NAME, "image_alt").send_keys("Boats at dusk")
+    editor.find_element(By.NAME, "upload").click()
     wait.until(ec.text_to_be_present_in_element_value((By.NAME, "body"), "![Boats at dusk]("))
-    body = browser.find_element(By.NAME, "body").get_attribute("value")
+    body = editor.find_element(By.NAME, "body").get_attribute("value")
     assert body.startswith("Boats at dusk, below.")
-    assert browser.find_element(By.NAME, "title").get_attribute("value") == title
+    assert editor.find_element(By.NAME, "title").get_attribute("value") == title
     original = re.search(r"\((/media/[0-9a-f]{2}/[0-9a-f]{32}\.jpg)\)", body).group(1)
 
-    Select(browser.find_element(By.NAME, "status")).select_by_value("published")
-    browser.find_element(By.NAME, "title").submit()
+    Select(editor.find_element(By.NAME, "status")).select_by_value("published")
+    editor.find_element(By.NAME, "title").submit()
     wait.until(ec.url_contains("/posts/"))
-    post_url = browser.current_url
+    post_url = editor.current_url
 
     def processed_image():
-        browser.get(post_url)
-        found = browser.find_elements(By.CSS_SELECTOR, ".post-body img[srcset]")
+        editor.get(post_url)
+        found = editor.find_elements(By.CSS_SELECTOR, ".post-body img[srcset]")
         return found[0] if found else None
 
     img = wait_until(processed_image, timeout=60, interval=1, what="the image's srcset")
@@ -113,7 +116,7 @@ def test_an_image_uploaded_in_the_editor_is_published_with_srcset_and_without_gp
     # The attributes as written (get_attribute would give the rendered size).
     assert (img.get_dom_attribute("width"), img.get_dom_attribute("height")) == ("1600", "1000")
     assert "480w" in srcset and "1600w" in srcset
-    # The browser loaded one of them: the CSP let it (images from the site itself).
+    # The editor loaded one of them: the CSP let it (images from the site itself).
     wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth", img) > 0)
 
     for candidate in srcset.split(","):
@@ -133,29 +136,24 @@ def test_an_image_uploaded_in_the_editor_is_published_with_srcset_and_without_gp
         assert 0x010F not in exif
 
 
-def test_a_file_that_is_not_an_image_is_refused_with_a_message(
-    browser,  # noqa: F811 - the fixture imported above
-    confirmed_account: Account,
-    tmp_path: Path,
-) -> None:
-    wait = WebDriverWait(browser, 30)
+def test_a_file_that_is_not_an_image_is_refused_with_a_message(editor, tmp_path: Path) -> None:
+    wait = WebDriverWait(editor, 30)
     fake = tmp_path / "holiday.jpg"
     fake.write_bytes(b"%PDF-1.7\n% not a picture, whatever its name says\n%%EOF\n")
 
-    sign_in_browser(browser, confirmed_account)
-    browser.find_element(By.NAME, "title").send_keys("Not a picture")
-    browser.find_element(By.NAME, "body").send_keys("The words stay.")
-    browser.find_element(By.NAME, "image").send_keys(str(fake))
-    Select(browser.find_element(By.NAME, "status")).select_by_value("published")
-    browser.find_element(By.NAME, "title").submit()
+    editor.find_element(By.NAME, "title").send_keys("Not a picture")
+    editor.find_element(By.NAME, "body").send_keys("The words stay.")
+    editor.find_element(By.NAME, "image").send_keys(str(fake))
+    Select(editor.find_element(By.NAME, "status")).select_by_value("published")
+    editor.find_element(By.NAME, "title").submit()
 
     wait.until(
         ec.text_to_be_present_in_element(
             (By.TAG_NAME, "main"), "This file is not a JPEG, PNG, WebP or GIF image."
         )
     )
-    assert "/write" in browser.current_url
-    assert browser.find_element(By.NAME, "body").get_attribute("value") == "The words stay."
+    assert "/write" in editor.current_url
+    assert editor.find_element(By.NAME, "body").get_attribute("value") == "The words stay."
 
 
 def test_the_api_takes_an_image_and_refuses_a_renamed_file(

@@ -22,6 +22,7 @@ import pytest
 import redis
 from flask import Flask
 
+from tests.conftest import marked_settings
 from tests.integration.backend import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
 from tests.integration.support import (
     first_line,
@@ -82,8 +83,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.fixture
-def app_env(integration_env: dict[str, str]) -> dict[str, str]:
-    return dict(integration_env)
+def app_env(request: pytest.FixtureRequest, integration_env: dict[str, str]) -> dict[str, str]:
+    return {**integration_env, **marked_settings(request)}
 
 
 @pytest.fixture

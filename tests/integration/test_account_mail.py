@@ -12,7 +12,7 @@ from folio_common.extensions import db
 from folio_common.models import JobRun, JobState, User
 from folio_common.services import accounts
 from tests.factories import UserFactory
-from tests.helpers import csrf_token, wait_until
+from tests.helpers import csrf_token, registration, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -23,13 +23,7 @@ def _register(client, username: str, request_id: str):
     token = csrf_token(client, "/auth/register")
     return client.post(
         "/auth/register",
-        data={
-            "username": username,
-            "email": f"{username}@example.com",
-            "password": "a long enough password",
-            "password_confirm": "a long enough password",
-            "csrf_token": token,
-        },
+        data={**registration(username), "csrf_token": token},
         headers={"X-Request-ID": request_id},
     )
 

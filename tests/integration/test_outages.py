@@ -23,9 +23,10 @@ from folio_common.models import Export, ExportStatus, OutboxMessage, User, utcno
 from folio_common.services import follows, outbox
 from folio_web import create_app
 from tests.factories import PostFactory, UserFactory
-from tests.helpers import AuthActions, csrf_token, wait_until
+from tests.helpers import AuthActions, csrf_token, registration, wait_until
 
-pytestmark = pytest.mark.integration
+# A short statement timeout, which the runaway query below runs into.
+pytestmark = [pytest.mark.integration, pytest.mark.settings(DB_STATEMENT_TIMEOUT_MS="300")]
 
 
 @pytest.fixture
@@ -64,13 +65,7 @@ def test_registering_while_redis_is_away_is_saved_and_mailed_once_it_is_back(
     started = time.monotonic()
     response = client.post(
         "/auth/register",
-        data={
-            "username": "outage_reader",
-            "email": "outage_reader@example.com",
-            "password": "a long enough password",
-            "password_confirm": "a long enough password",
-            "csrf_token": token,
-        },
+        data={**registration("outage_reader"), "csrf_token": token},
     )
 
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
@@ -126,11 +121,6 @@ def test_an_export_and_a_post_written_while_redis_is_away_are_done_once_it_is_ba
     wait_until(export_done, what="the export requested during the outage")
     (mail,) = mailbox.wait_for(1)
     assert mail["To"] == "outage_follower@example.com"
-
-
-@pytest.fixture
-def app_env(app_env: dict[str, str]) -> dict[str, str]:
-    return {**app_env, "DB_STATEMENT_TIMEOUT_MS": "300"}
 
 
 def test_a_runaway_query_is_cancelled_by_the_statement_timeout_and_answers_503(app, client):

@@ -17,18 +17,8 @@ pytestmark = pytest.mark.integration
 def test_a_due_scheduled_post_is_published_by_the_beat_task(app, celery_worker):
     with app.app_context():
         author = UserFactory()
-        due = PostFactory(
-            author=author,
-            status=PostStatus.SCHEDULED,
-            publish_at=utcnow() - timedelta(seconds=5),
-            published_at=None,
-        )
-        future = PostFactory(
-            author=author,
-            status=PostStatus.SCHEDULED,
-            publish_at=utcnow() + timedelta(days=1),
-            published_at=None,
-        )
+        due = PostFactory(author=author, scheduled=True, publish_at=utcnow() - timedelta(seconds=5))
+        future = PostFactory(author=author, scheduled=True, publish_at=utcnow() + timedelta(days=1))
         db.session.commit()
         due_id, future_id = due.id, future.id
 

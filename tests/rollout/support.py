@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 
@@ -56,18 +54,6 @@ def upstream_counts(nginx_log: str) -> Counter[str]:
         if upstream:
             counts[upstream.split(",")[-1].strip().rsplit(":", 1)[0]] += 1
     return counts
-
-
-def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
-    """`check()`'s first truthy answer, polled until `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"gave up after {timeout}s waiting for {what}")
-        time.sleep(0.5)
 
 
 def nginx_errors(log: str, last: int = 15) -> str:

@@ -12,9 +12,10 @@ import os
 import subprocess
 from pathlib import Path
 
+from tests.helpers import wait_until
 from tests.rollout.conftest import COMPOSE, HTTPS_PORT, compose
 from tests.rollout.load import SteadyLoad
-from tests.rollout.support import nginx_errors, upstream_counts, wait_for
+from tests.rollout.support import nginx_errors, upstream_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG_A = os.environ.get("ROLLOUT_TAG_A", "")
@@ -74,7 +75,9 @@ def test_every_web_replica_serves_requests() -> None:
         served = upstream_counts(compose("logs", "--no-log-prefix", "nginx"))
         return all(served[address] > 0 for address in replicas.values())
 
-    wait_for(every_replica_served, timeout=10, what="a request served by each replica")
+    wait_until(
+        every_replica_served, timeout=10, interval=0.5, what="a request served by each replica"
+    )
 
 
 def test_a_deploy_under_steady_load_drops_no_request() -> None:

@@ -14,9 +14,7 @@ from tests.helpers import api_sign_in
 EXPIRES = "X-Accel-Expires"
 
 
-@pytest.fixture
-def app_env(app_env):
-    return {**app_env, "EDGE_CACHE_SECONDS": "2"}
+pytestmark = pytest.mark.settings(EDGE_CACHE_SECONDS="2")
 
 
 @pytest.fixture

@@ -48,9 +48,7 @@ ADMIN_BOUNDS = {
 }
 
 
-@pytest.fixture
-def app_env(app_env: dict[str, str]) -> dict[str, str]:
-    return {**app_env, "POSTS_PER_PAGE": str(PER_PAGE), "RATELIMIT_ENABLED": "false"}
+pytestmark = pytest.mark.settings(POSTS_PER_PAGE=str(PER_PAGE), RATELIMIT_ENABLED="false")
 
 
 @contextmanager

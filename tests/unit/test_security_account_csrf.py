@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 
 from folio_common.extensions import db
 from folio_common.models import TokenPurpose, User
+from tests.helpers import registration
 from tests.unit.auth.helpers import create_user, issue_token, load_user
 
 SIGNED_IN_FORMS = {
@@ -57,12 +58,7 @@ def test_signed_in_forms_refuse_a_missing_or_forged_token(
 def test_registration_refuses_a_missing_token(app: Flask, client: FlaskClient):
     response = client.post(
         "/auth/register",
-        data={
-            "username": "mallory",
-            "email": "mallory@example.com",
-            "password": "a long enough password",
-            "password_confirm": "a long enough password",
-        },
+        data=registration("mallory"),
     )
 
     assert response.status_code == 400

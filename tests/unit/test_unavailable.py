@@ -20,7 +20,7 @@ from folio_common.services import content_cache, posts
 from folio_web import create_app
 from tests.conftest import fast_env
 from tests.factories import UserFactory
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, registration
 
 
 @pytest.fixture
@@ -72,12 +72,7 @@ def test_a_signed_in_visitor_gets_the_503_too_not_a_500(down_client):
 def test_a_form_that_cannot_be_saved_gives_back_what_was_typed_but_no_password(down_client):
     response = down_client.post(
         "/auth/register",
-        data={
-            "username": "patient_reader",
-            "email": "patient@example.com",
-            "password": "secret typed once",
-            "password_confirm": "secret typed once",
-        },
+        data=registration("patient_reader", "secret typed once", "patient@example.com"),
     )
 
     assert response.status_code == 503
@@ -174,13 +169,7 @@ def test_a_sign_up_that_waits_too_long_to_hash_gets_a_503_that_keeps_the_form(cl
     try:
         response = client.post(
             "/auth/register",
-            data={
-                "csrf_token": token,
-                "username": "patient",
-                "email": "patient@example.com",
-                "password": "long enough password",
-                "password_confirm": "long enough password",
-            },
+            data={"csrf_token": token, **registration("patient", "long enough password")},
         )
     finally:
         for _ in filter(None, held):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, TextClause, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -116,32 +116,30 @@ class Post(Base):
         return f"<Post {self.id} {self.slug!r}>"
 
 
+def _partial_index(name: str, *columns: Any, where: TextClause) -> Index:
+    """An index over the rows `where` selects, on Postgres and SQLite alike."""
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
+
+
 # The home page, feeds and API list: newest published first.
-Index(
-    "ix_posts_published_newest",
-    Post.published_at.desc(),
-    Post.id.desc(),
-    postgresql_where=PUBLISHED,
-    sqlite_where=PUBLISHED,
+_partial_index(
+    "ix_posts_published_newest", Post.published_at.desc(), Post.id.desc(), where=PUBLISHED
 )
 # An author's page.
-Index(
+_partial_index(
     "ix_posts_author_published_newest",
     Post.author_id,
     Post.published_at.desc(),
     Post.id.desc(),
-    postgresql_where=PUBLISHED,
-    sqlite_where=PUBLISHED,
+    where=PUBLISHED,
 )
-
 # An author's own drafts and scheduled posts (a few per author, among thousands published).
-Index(
+_partial_index(
     "ix_posts_author_unpublished",
     Post.author_id,
     Post.created_at.desc(),
     Post.id.desc(),
-    postgresql_where=text("status <> 'published'"),
-    sqlite_where=text("status <> 'published'"),
+    where=text("status <> 'published'"),
 )
 
 

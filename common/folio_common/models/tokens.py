@@ -18,39 +18,36 @@ class TokenPurpose(enum.StrEnum):
     CHANGE_EMAIL = "change_email"
 
 
-class AccountToken(Base):
-    __tablename__ = "account_tokens"
+class _UserSecret:
+    """What every stored secret has: the user it belongs to, when it was made and expires."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AccountToken(_UserSecret, Base):
+    __tablename__ = "account_tokens"
+
     purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     new_email: Mapped[str | None] = mapped_column(String(254))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
 
 
-class RefreshToken(Base):
+class RefreshToken(_UserSecret, Base):
     __tablename__ = "refresh_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     jti_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(index=True)
     revoked_at: Mapped[datetime | None]
 
 
-class LoginSession(Base):
+class LoginSession(_UserSecret, Base):
     """One browser's log-in: its session and remember cookies name it, so logging out there ends
     it alone, and a copy of those cookies is refused afterwards."""
 
     __tablename__ = "login_sessions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]

@@ -105,6 +105,19 @@ def email_taken(email: str) -> bool:
     return found is not None
 
 
+def _check_new_account(username: str, password: str) -> str:
+    """The username a new account would have, once it and the password pass every rule."""
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError(
+            N_("Usernames are 3 to 32 letters, digits or underscores."), field="username"
+        )
+    validate_password(password)
+    if username_taken(username):
+        raise AccountError(N_("That username is taken."), field="username")
+    return username
+
+
 def register_user(
     username: str,
     email: str,
@@ -115,14 +128,7 @@ def register_user(
     send_confirmation: bool = True,
     locale: str | None = None,
 ) -> User:
-    username = username.strip()
-    if not USERNAME_PATTERN.match(username):
-        raise AccountError(
-            N_("Usernames are 3 to 32 letters, digits or underscores."), field="username"
-        )
-    validate_password(password)
-    if username_taken(username):
-        raise AccountError(N_("That username is taken."), field="username")
+    username = _check_new_account(username, password)
     if email_taken(email):
         raise AccountError(N_("An account with that email already exists."), field="email")
     user = User(
@@ -154,14 +160,7 @@ def sign_up(username: str, email: str, password: str, locale: str | None = None)
     ).scalar_one_or_none()
     if existing is None:
         return register_user(username, email, password, locale=locale)
-    username = username.strip()
-    if not USERNAME_PATTERN.match(username):
-        raise AccountError(
-            N_("Usernames are 3 to 32 letters, digits or underscores."), field="username"
-        )
-    validate_password(password)
-    if username_taken(username):
-        raise AccountError(N_("That username is taken."), field="username")
+    username = _check_new_account(username, password)
     hash_password(password)  # the cost a new account would have had: timing tells nothing either
     enqueue("folio.send_account_exists_email", existing.id)
     return None

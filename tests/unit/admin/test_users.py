@@ -7,7 +7,7 @@ import pytest
 from folio_common.extensions import db
 from folio_common.models import Role, User
 from tests.factories import UserFactory
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, assert_sent_to_log_in
 
 
 def _user(app, user_id: int) -> User:
@@ -50,10 +50,7 @@ def test_admin_actions_are_403_to_non_admins(
 
 
 def test_visitors_are_sent_to_log_in(client):
-    response = client.get("/admin/")
-
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
+    assert_sent_to_log_in(client.get("/admin/"))
 
 
 def test_admin_lists_and_searches_users(client, committed, admin):

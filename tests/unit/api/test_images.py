@@ -7,6 +7,7 @@ import io
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from folio_common.extensions import db
 from tests.factories import UserFactory
@@ -24,13 +25,17 @@ def writer(app: Flask, client: FlaskClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_the_api_takes_a_multipart_upload_and_answers_with_its_markdown(client, writer):
-    response = client.post(
+def upload(client: FlaskClient, writer: dict[str, str], content: bytes, name: str) -> TestResponse:
+    return client.post(
         "/api/v1/images",
-        data={"file": (io.BytesIO(photo_with_gps()), "photo.jpg")},
+        data={"file": (io.BytesIO(content), name)},
         headers=writer,
         content_type="multipart/form-data",
     )
+
+
+def test_the_api_takes_a_multipart_upload_and_answers_with_its_markdown(client, writer):
+    response = upload(client, writer, photo_with_gps(), "photo.jpg")
 
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
@@ -41,12 +46,7 @@ def test_the_api_takes_a_multipart_upload_and_answers_with_its_markdown(client, 
 
 
 def test_the_api_refuses_a_renamed_text_file_as_a_problem(client, writer):
-    response = client.post(
-        "/api/v1/images",
-        data={"file": (io.BytesIO(b"just words"), "photo.png")},
-        headers=writer,
-        content_type="multipart/form-data",
-    )
+    response = upload(client, writer, b"just words", "photo.png")
 
     body = assert_problem(response, 422)
     assert body["detail"] == "This file is not a JPEG, PNG, WebP or GIF image."
@@ -61,12 +61,7 @@ def test_the_api_upload_needs_a_token_and_a_file(client, writer):
 
 
 def test_an_uploaded_image_becomes_a_posts_cover_through_the_api(client, writer):
-    image = client.post(
-        "/api/v1/images",
-        data={"file": (io.BytesIO(photo_with_gps()), "cover.jpg")},
-        headers=writer,
-        content_type="multipart/form-data",
-    ).get_json()
+    image = upload(client, writer, photo_with_gps(), "cover.jpg").get_json()
 
     created = client.post(
         "/api/v1/posts",

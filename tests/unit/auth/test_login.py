@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
@@ -147,32 +148,22 @@ def test_logout_ends_this_browser_only(app: Flask, client: FlaskClient, auth):
         assert token.revoked_at is None
 
 
-def test_a_session_cookie_copied_before_logout_is_refused_after_it(
-    app: Flask, client: FlaskClient, auth
+@pytest.mark.parametrize(
+    ("cookie", "remember"),
+    [("session", False), ("remember_token", True)],
+    ids=["session", "remember"],
+)
+def test_a_cookie_copied_before_logout_is_refused_after_it(
+    app: Flask, client: FlaskClient, auth, cookie: str, remember: bool
 ):
     create_user(app, username="ada")
-    auth.login("ada")
-    stolen = client.get_cookie("session", domain="folio.test")
+    auth.login("ada", remember=remember)
+    stolen = client.get_cookie(cookie, domain="folio.test")
     assert stolen is not None
 
     auth.logout()
     thief = app.test_client()
-    thief.set_cookie("session", stolen.value, domain="folio.test")
-
-    assert redirect_path(thief.get("/account/")).startswith("/auth/login")
-
-
-def test_a_remember_cookie_copied_before_logout_is_refused_after_it(
-    app: Flask, client: FlaskClient, auth
-):
-    create_user(app, username="ada")
-    auth.login("ada", remember=True)
-    stolen = client.get_cookie("remember_token", domain="folio.test")
-    assert stolen is not None
-
-    auth.logout()
-    thief = app.test_client()
-    thief.set_cookie("remember_token", stolen.value, domain="folio.test")
+    thief.set_cookie(cookie, stolen.value, domain="folio.test")
 
     assert redirect_path(thief.get("/account/")).startswith("/auth/login")
 

@@ -9,15 +9,10 @@ from flask.testing import FlaskClient
 from folio_common.extensions import db
 from folio_common.models import Role, User
 from folio_common.services import accounts
-from tests.helpers import submit
+from tests.helpers import registration, submit
 from tests.unit.auth.helpers import create_user, find_user, redirect_path
 
-GOOD = {
-    "username": "newton",
-    "email": "Isaac@Example.com",
-    "password": "apples fall down",
-    "password_confirm": "apples fall down",
-}
+GOOD = registration("newton", "apples fall down", "Isaac@Example.com")
 
 
 def user_count(app: Flask) -> int:

@@ -5,12 +5,22 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from folio_common.models import TokenPurpose
 from tests.helpers import submit
 from tests.unit.auth.helpers import create_user, issue_token, load_user, redirect_path
 
 NEW_PASSWORD = "a brand new passphrase"
+
+
+def reset_password(client: FlaskClient, token: str, password: str = NEW_PASSWORD) -> TestResponse:
+    """Submit the reset form that the link with `token` opens, the password typed twice."""
+    return submit(
+        client, f"/auth/reset/{token}", {"password": password, "password_confirm": password}
+    )
+
+
 SAME_ANSWER = "If that address belongs to an account, we have sent it a link"
 
 
@@ -37,11 +47,7 @@ def test_following_the_link_sets_a_new_password(app: Flask, client: FlaskClient,
     user_id = create_user(app, username="ada")
     token = issue_token(app, user_id, TokenPurpose.RESET)
 
-    response = submit(
-        client,
-        f"/auth/reset/{token}",
-        {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
-    )
+    response = reset_password(client, token)
 
     assert redirect_path(response) == "/auth/login"
     assert "do not match" in auth.login("ada").get_data(as_text=True)
@@ -54,11 +60,7 @@ def test_a_reset_logs_out_every_session(app: Flask, client: FlaskClient, auth):
     elsewhere = app.test_client()
     token = issue_token(app, user_id, TokenPurpose.RESET)
 
-    submit(
-        elsewhere,
-        f"/auth/reset/{token}",
-        {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
-    )
+    reset_password(elsewhere, token)
 
     assert redirect_path(client.get("/account/")).startswith("/auth/login")
 
@@ -66,17 +68,9 @@ def test_a_reset_logs_out_every_session(app: Flask, client: FlaskClient, auth):
 def test_a_reset_link_works_only_once(app: Flask, client: FlaskClient):
     user_id = create_user(app, username="ada")
     token = issue_token(app, user_id, TokenPurpose.RESET)
-    submit(
-        client,
-        f"/auth/reset/{token}",
-        {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
-    )
+    reset_password(client, token)
 
-    response = submit(
-        client,
-        f"/auth/reset/{token}",
-        {"password": "yet another one", "password_confirm": "yet another one"},
-    )
+    response = reset_password(client, token, "yet another one")
 
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -89,18 +83,12 @@ def test_a_short_new_password_is_refused_and_the_link_stays_usable(app: Flask, c
     token = issue_token(app, user_id, TokenPurpose.RESET)
     before = load_user(app, user_id).password_hash
 
-    response = submit(
-        client, f"/auth/reset/{token}", {"password": "short", "password_confirm": "short"}
-    )
+    response = reset_password(client, token, "short")
 
     assert response.status_code == 200
     assert "Passwords need 10 to 256 characters." in response.get_data(as_text=True)
     assert load_user(app, user_id).password_hash == before
-    again = submit(
-        client,
-        f"/auth/reset/{token}",
-        {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
-    )
+    again = reset_password(client, token)
     assert redirect_path(again) == "/auth/login"
 
 
@@ -108,11 +96,7 @@ def test_a_confirmation_link_cannot_reset_a_password(app: Flask, client: FlaskCl
     user_id = create_user(app, username="ada")
     token = issue_token(app, user_id, TokenPurpose.CONFIRM)
 
-    response = submit(
-        client,
-        f"/auth/reset/{token}",
-        {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
-    )
+    response = reset_password(client, token)
 
     assert response.status_code == 400
     assert "This link is not valid." in response.get_data(as_text=True)

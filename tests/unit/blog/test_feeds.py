@@ -16,10 +16,8 @@ def parse_feed(data: bytes) -> ET.Element:
     return ET.fromstring(data)  # noqa: S314 - our own output, parsed to prove it is well-formed
 
 
-@pytest.fixture
-def app_env(app_env):
-    # The page cache on, as in production: a forged Host must not end up in a cached copy.
-    return {**app_env, "PAGE_CACHE": "true", "PREFERRED_URL_SCHEME": "https"}
+# The page cache on, as in production: a forged Host must not end up in a cached copy.
+pytestmark = pytest.mark.settings(PAGE_CACHE="true", PREFERRED_URL_SCHEME="https")
 
 
 @pytest.fixture

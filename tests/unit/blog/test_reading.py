@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from folio_common.models import PostStatus, utcnow
+from folio_common.models import utcnow
 from tests.factories import CommentFactory, PostFactory, TagFactory, UserFactory
 
 
@@ -136,8 +136,7 @@ def test_scheduled_post_stays_hidden_until_published(client, committed, login_as
         author = UserFactory()
         scheduled = PostFactory(
             author=author,
-            status=PostStatus.SCHEDULED,
-            published_at=None,
+            scheduled=True,
             publish_at=utcnow() + timedelta(days=1),
             title="Tomorrow's news",
         )

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from folio_common.extensions import db
 from folio_common.models import Post, PostStatus, Tag, utcnow
 from tests.factories import PostFactory, UserFactory
+from tests.helpers import assert_sent_to_log_in
 
 UNSAFE_ATTRIBUTE = re.compile(
     r"<[a-z][^>]*\s(on[a-z]+|style)\s*=|<[a-z][^>]*\s(href|src)\s*=\s*[\"']?\s*(javascript|data):"
@@ -144,10 +145,7 @@ def test_two_posts_with_the_same_title_get_distinct_slugs(app, client, author, p
 
 
 def test_visitors_are_sent_to_log_in_before_writing(client):
-    response = client.get("/write")
-
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
+    assert_sent_to_log_in(client.get("/write"))
 
 
 def test_an_unconfirmed_author_is_told_to_confirm_before_writing(client, committed, login_as):
@@ -317,7 +315,7 @@ def test_tags_that_share_a_slug_become_one_tag(app, client, author, post_form):
 def test_editing_a_scheduled_post_shows_its_time_in_utc(client, committed, login_as):
     when = (utcnow() + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
     with committed():
-        post = PostFactory(status=PostStatus.SCHEDULED, published_at=None, publish_at=when)
+        post = PostFactory(scheduled=True, publish_at=when)
     login_as(post.author)
 
     form = client.get(f"/posts/{post.slug}/edit").get_data(as_text=True)
@@ -330,7 +328,4 @@ def test_visitors_are_sent_to_log_in_before_editing(client, committed):
     with committed():
         post = PostFactory()
 
-    response = client.get(f"/posts/{post.slug}/edit")
-
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
+    assert_sent_to_log_in(client.get(f"/posts/{post.slug}/edit"))

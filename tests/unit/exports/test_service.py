@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from folio_common.extensions import db
-from folio_common.models import Export, ExportStatus, PostStatus, utcnow
+from folio_common.models import Export, ExportStatus, PostStatus, User, utcnow
 from folio_common.services import exports
 from tests.factories import PostFactory, TagFactory, UserFactory
 
@@ -19,6 +19,15 @@ def _archive(export: Export) -> zipfile.ZipFile:
     path = exports.export_path(export)
     assert path is not None and path.is_file()
     return zipfile.ZipFile(path)
+
+
+def _new_export(author: User, posts: int = 0) -> Export:
+    """A pending export of `author`'s writing, committed, after `posts` new published posts."""
+    PostFactory.create_batch(posts, author=author)
+    export = Export(user_id=author.id)
+    db.session.add(export)
+    db.session.commit()
+    return export
 
 
 @pytest.fixture
@@ -77,10 +86,7 @@ def test_a_finished_export_records_size_and_expiry(app_ctx, author, app):
 
 
 def test_progress_is_committed_along_the_way_and_ends_at_100(app_ctx, author, monkeypatch):
-    PostFactory.create_batch(25, author=author)
-    export = Export(user_id=author.id)
-    db.session.add(export)
-    db.session.commit()
+    export = _new_export(author, posts=25)
     seen: list[int] = []
     real_commit = db.session.commit
 
@@ -120,9 +126,7 @@ def test_a_build_that_cannot_write_is_marked_failed(app_ctx, author, app, tmp_pa
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the export folder should be")
     app.config["EXPORT_DIR"] = str(blocker)
-    export = Export(user_id=author.id)
-    db.session.add(export)
-    db.session.commit()
+    export = _new_export(author)
 
     with pytest.raises(OSError):
         exports.build_export(export.id)
@@ -178,10 +182,7 @@ def _entries(export: Export) -> list[str]:
 
 
 def test_a_build_in_slices_resumes_where_the_last_one_stopped(app_ctx, author, monkeypatch):
-    PostFactory.create_batch(25, author=author)
-    export = Export(user_id=author.id)
-    db.session.add(export)
-    db.session.commit()
+    export = _new_export(author, posts=25)
     export_id = export.id
     queued: list[tuple[str, tuple[object, ...]]] = []
     monkeypatch.setattr(exports, "BATCH_SIZE", 10)
@@ -254,10 +255,7 @@ def test_a_stuck_export_is_requeued_then_failed_once_out_of_attempts(app_ctx, au
 def test_a_database_outage_mid_build_keeps_the_progress_for_the_retry(app_ctx, author, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    PostFactory.create_batch(25, author=author)
-    export = Export(user_id=author.id)
-    db.session.add(export)
-    db.session.commit()
+    export = _new_export(author, posts=25)
     export_id = export.id
     monkeypatch.setattr(exports, "BATCH_SIZE", 10)
     monkeypatch.setattr(exports, "enqueue", lambda *_args: None)

@@ -19,18 +19,8 @@ def _run(name: str, *args):
 
 def test_only_posts_whose_time_has_come_are_published(app_ctx, outbox):
     author = UserFactory()
-    due = PostFactory(
-        author=author,
-        status=PostStatus.SCHEDULED,
-        publish_at=utcnow() - timedelta(minutes=1),
-        published_at=None,
-    )
-    later = PostFactory(
-        author=author,
-        status=PostStatus.SCHEDULED,
-        publish_at=utcnow() + timedelta(hours=1),
-        published_at=None,
-    )
+    due = PostFactory(author=author, scheduled=True, publish_at=utcnow() - timedelta(minutes=1))
+    later = PostFactory(author=author, scheduled=True, publish_at=utcnow() + timedelta(hours=1))
     draft = PostFactory(author=author, draft=True)
     db.session.commit()
     due_at = due.publish_at

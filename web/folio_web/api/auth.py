@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -94,24 +95,19 @@ def _malformed(_reason: str) -> Response:
     return _invalid("The token is not valid.")
 
 
-@jwt.expired_token_loader
-def _expired(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
-    return _invalid("The token has expired.")
+def _refusal(detail: str) -> Callable[[dict[str, Any], dict[str, Any]], Response]:
+    """A loader for a token that was read but is refused: 401 with `detail`."""
+
+    def refuse(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
+        return _invalid(detail)
+
+    return refuse
 
 
-@jwt.revoked_token_loader
-def _revoked(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
-    return _invalid("The token has been revoked.")
-
-
-@jwt.user_lookup_error_loader
-def _stale(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
-    return _invalid("The token is no longer valid; sign in again.")
-
-
-@jwt.token_verification_failed_loader
-def _claims_refused(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
-    return _invalid("The token is not valid.")
+jwt.expired_token_loader(_refusal("The token has expired."))
+jwt.revoked_token_loader(_refusal("The token has been revoked."))
+jwt.user_lookup_error_loader(_refusal("The token is no longer valid; sign in again."))
+jwt.token_verification_failed_loader(_refusal("The token is not valid."))
 
 
 def issue_tokens(user: User) -> dict[str, Any]:

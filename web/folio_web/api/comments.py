@@ -14,7 +14,7 @@ from folio_common.services import comments as comment_service
 from folio_web.api.auth import BEARER_AUTH, OPTIONAL_BEARER_AUTH, api_user, optional_api_user
 from folio_web.api.posts import visible_post
 from folio_web.api.problems import fail
-from folio_web.api.responses import Page, get_or_404, paginated, requires_json
+from folio_web.api.responses import Page, get_or_404, json_write, paginated
 from folio_web.api.schemas import (
     CommentCreateSchema,
     CommentPageSchema,
@@ -43,11 +43,7 @@ def list_comments(args: dict[str, Any], post_id: int) -> Page:
 
 
 @blp.route("", methods=["POST"])
-@jwt_required()
-@requires_json()
-@blp.arguments(CommentCreateSchema)
-@blp.response(201, CommentSchema)
-@blp.doc(security=BEARER_AUTH)
+@json_write(blp, CommentCreateSchema, 201, CommentSchema)
 def create_comment(data: dict[str, Any], post_id: int) -> tuple[Comment, dict[str, str]]:
     """Comment on a published post (confirmed accounts)."""
     user = api_user()

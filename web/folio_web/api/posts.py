@@ -24,6 +24,7 @@ from folio_web.api.responses import (
     capped_count,
     check_if_match,
     get_or_404,
+    json_write,
     page_response,
     paginated,
     requires_json,
@@ -175,11 +176,7 @@ def list_posts(args: dict[str, Any]) -> Page:
 
 
 @blp.route("", methods=["POST"])
-@jwt_required()
-@requires_json()
-@blp.arguments(PostCreateSchema)
-@blp.response(201, PostSchema)
-@blp.doc(security=BEARER_AUTH)
+@json_write(blp, PostCreateSchema, 201, PostSchema)
 def create_post(data: dict[str, Any]) -> tuple[Post, dict[str, str]]:
     """Write a post: a draft by default, or published now, or scheduled with `publish_at`."""
     user = api_user()
@@ -224,11 +221,7 @@ def get_post_by_slug(slug: str) -> Post:
 
 
 @blp.route("/<int:post_id>", methods=["PATCH"])
-@jwt_required()
-@requires_json()
-@blp.arguments(PostWriteSchema)
-@blp.response(200, PostSchema)
-@blp.doc(security=BEARER_AUTH)
+@json_write(blp, PostWriteSchema, 200, PostSchema)
 def update_post(data: dict[str, Any], post_id: int) -> Post:
     """Change some fields of a post (its author or an admin). Send `If-Match` to avoid
     overwriting someone else's change: a stale ETag gets 412."""

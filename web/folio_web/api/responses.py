@@ -12,10 +12,14 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 from flask import Response, abort, request
+from flask_jwt_extended import jwt_required
+from flask_smorest import Blueprint
+from marshmallow import Schema
 from sqlalchemy import Select, func, select
 
 from folio_common.extensions import db
 from folio_common.links import external_url
+from folio_web.api.auth import BEARER_AUTH
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -166,5 +170,20 @@ def requires_json(*, optional: bool = False) -> Callable[[Callable[P, R]], Calla
             return view(*args, **kwargs)
 
         return wrapped
+
+    return decorator
+
+
+def json_write(
+    blp: Blueprint, schema: type[Schema], status: int, response: type[Schema]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A client's write with its bearer token: a JSON body that `schema` loads (415 if it is not
+    JSON), answered with `status` and a body that `response` serialises."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        view = blp.doc(security=BEARER_AUTH)(view)
+        view = blp.response(status, response)(view)
+        view = blp.arguments(schema)(view)
+        return jwt_required()(requires_json()(view))
 
     return decorator

@@ -80,10 +80,12 @@ def build_feed(title: str, self_url: str, site_url: str, entries: Sequence[Post]
 
 
 def _feed_response(
-    title: str, self_url: str, site_url: str, query: Select[tuple[Post]]
+    title: str, endpoint: str, page_endpoint: str, query: Select[tuple[Post]], **values: str
 ) -> Response:
+    """The feed at `endpoint` of the posts `query` selects, beside the page at `page_endpoint`."""
     entries = db.session.execute(query.limit(FEED_SIZE)).scalars().all()
-    body = build_feed(title, self_url, site_url, entries)
+    self_url = public_url_for(endpoint, **values)
+    body = build_feed(title, self_url, public_url_for(page_endpoint, **values), entries)
     response = Response(body, mimetype="application/atom+xml")
     # Validators travel with the cached copy; `conditional` answers 304 from them.
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
@@ -109,43 +111,32 @@ def conditional(view: Callable[P, Response]) -> Callable[P, Response]:
     return wrapper
 
 
-@bp.get("/feed.atom")
-@conditional
-@cached_page(personal=False)
+def feed_route(rule: str) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
+    """A feed's route: from the page cache (it shows nothing of the reader), then 304 against
+    the reader's validators."""
+
+    def decorate(view: Callable[P, Response]) -> Callable[P, Response]:
+        return bp.get(rule)(conditional(cached_page(personal=False)(view)))
+
+    return decorate
+
+
+@feed_route("/feed.atom")
 def feed() -> Response:
-    return _feed_response(
-        "Folio",
-        public_url_for("blog.feed"),
-        public_url_for("blog.index"),
-        posts.published_posts(),
-    )
+    return _feed_response("Folio", "blog.feed", "blog.index", posts.published_posts())
 
 
-@bp.get("/tags/<slug>/feed.atom")
-@conditional
-@cached_page(personal=False)
+@feed_route("/tags/<slug>/feed.atom")
 def tag_feed(slug: str) -> Response:
-    tag = posts.get_tag(slug)
-    if tag is None:
-        abort(404)
-    return _feed_response(
-        f"Folio · {tag.name}",
-        public_url_for("blog.tag_feed", slug=tag.slug),
-        public_url_for("blog.tag", slug=tag.slug),
-        posts.published_posts(tag=tag.slug),
-    )
+    tag = posts.get_tag(slug) or abort(404)
+    query = posts.published_posts(tag=tag.slug)
+    return _feed_response(f"Folio · {tag.name}", "blog.tag_feed", "blog.tag", query, slug=tag.slug)
 
 
-@bp.get("/authors/<username>/feed.atom")
-@conditional
-@cached_page(personal=False)
+@feed_route("/authors/<username>/feed.atom")
 def author_feed(username: str) -> Response:
-    author = posts.find_author(username)
-    if author is None:
-        abort(404)
+    author = posts.find_author(username) or abort(404)
+    query = posts.published_posts(author=author.username)
     return _feed_response(
-        f"Folio · {author.name}",
-        public_url_for("blog.author_feed", username=author.username),
-        public_url_for("blog.author", username=author.username),
-        posts.published_posts(author=author.username),
+        f"Folio · {author.name}", "blog.author_feed", "blog.author", query, username=author.username
     )

@@ -1,7 +1,5 @@
 """task outbox and resumable exports
 
-Revision ID: 3c1e5a7d9b20
-Revises: 8c3d4e5f6a7b
 Create Date: 2026-11-30 11:50:00
 
 """
@@ -14,8 +12,6 @@ import folio_common.models.base
 # revision identifiers, used by Alembic.
 revision = '3c1e5a7d9b20'
 down_revision = '8c3d4e5f6a7b'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

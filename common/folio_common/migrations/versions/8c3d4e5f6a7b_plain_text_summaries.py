@@ -3,8 +3,6 @@
 Summaries were stored as nh3's HTML output ("Fish &amp; chips"), and templates, feeds and the
 API escaped them again. They are plain text now; this decodes the rows written before.
 
-Revision ID: 8c3d4e5f6a7b
-Revises: 5e1f0c2a9b7d
 Create Date: 2026-11-30 12:10:00
 
 """
@@ -17,8 +15,6 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '8c3d4e5f6a7b'
 down_revision = '5e1f0c2a9b7d'
-branch_labels = None
-depends_on = None
 
 posts = sa.table('posts', sa.column('id', sa.Integer), sa.column('summary', sa.String))
 

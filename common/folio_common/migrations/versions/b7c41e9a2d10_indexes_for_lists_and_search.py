@@ -1,7 +1,5 @@
 """Indexes for every list's filter and order, and a stored, weighted search document
 
-Revision ID: b7c41e9a2d10
-Revises: 3c1e5a7d9b20
 Create Date: 2026-11-30 11:40:00
 
 Lists walk partial indexes newest first instead of sorting every match; search reads a stored
@@ -16,8 +14,6 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 revision = "b7c41e9a2d10"
 down_revision = "3c1e5a7d9b20"
-branch_labels = None
-depends_on = None
 
 PUBLISHED = sa.text("status = 'published'")
 
@@ -70,30 +66,20 @@ def upgrade():
         )
         batch_op.drop_index("ix_posts_status_published_at")
         batch_op.drop_index("ix_posts_published_at")
-    op.create_index(
-        "ix_posts_published_newest",
-        "posts",
-        [sa.text("published_at DESC"), sa.text("id DESC")],
-        postgresql_where=PUBLISHED,
-        sqlite_where=PUBLISHED,
-        if_not_exists=True,
-    )
-    op.create_index(
-        "ix_posts_author_published_newest",
-        "posts",
-        ["author_id", sa.text("published_at DESC"), sa.text("id DESC")],
-        postgresql_where=PUBLISHED,
-        sqlite_where=PUBLISHED,
-        if_not_exists=True,
-    )
-    op.create_index(
-        "ix_posts_author_unpublished",
-        "posts",
-        ["author_id", sa.text("created_at DESC"), sa.text("id DESC")],
-        postgresql_where=sa.text("status <> 'published'"),
-        sqlite_where=sa.text("status <> 'published'"),
-        if_not_exists=True,
-    )
+    newest = [sa.text("published_at DESC"), sa.text("id DESC")]
+    for name, columns, where in (
+        ("ix_posts_published_newest", newest, PUBLISHED),
+        ("ix_posts_author_published_newest", ["author_id", *newest], PUBLISHED),
+        (
+            "ix_posts_author_unpublished",
+            ["author_id", sa.text("created_at DESC"), sa.text("id DESC")],
+            sa.text("status <> 'published'"),
+        ),
+    ):
+        # The same partial index on Postgres and SQLite.
+        op.create_index(
+            name, "posts", columns, postgresql_where=where, sqlite_where=where, if_not_exists=True
+        )
     op.create_index(
         "ix_users_newest",
         "users",

@@ -1,7 +1,5 @@
 """images, post covers and user avatars
 
-Revision ID: d4a8e2f61c35
-Revises: b7c41e9a2d10
 Create Date: 2026-11-30 15:10:00
 
 Expand only: a new table and two nullable columns the running release does not know about.
@@ -15,8 +13,6 @@ import folio_common.models.base
 # revision identifiers, used by Alembic.
 revision = 'd4a8e2f61c35'
 down_revision = 'b7c41e9a2d10'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -4,8 +4,6 @@ Both are filled on save from now on. Rows written before are filled in batches b
 `flask rerender`, which also re-renders every post body (code highlighting, tables): a
 migration would hold the deploy for as long as a million posts take to render.
 
-Revision ID: e6b1c7d04a92
-Revises: d4a8e2f61c35
 Create Date: 2026-11-30 15:10:00
 
 """
@@ -16,8 +14,6 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = 'e6b1c7d04a92'
 down_revision = 'd4a8e2f61c35'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -1,7 +1,5 @@
 """initial schema
 
-Revision ID: f25dfdb8476b
-Revises: 
 Create Date: 2026-11-21 13:21:01.535294
 
 """
@@ -9,13 +7,12 @@ from alembic import op
 import sqlalchemy as sa
 
 import folio_common.models.base
+from folio_common.migrations.tables import create_user_secret_table, drop_user_secret_table
 
 
 # revision identifiers, used by Alembic.
 revision = 'f25dfdb8476b'
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade():
@@ -59,22 +56,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
-    op.create_table('account_tokens',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('purpose', sa.Enum('confirm', 'reset', 'change_email', name='tokenpurpose', native_enum=False, length=16), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('new_email', sa.String(length=254), nullable=True),
-    sa.Column('created_at', folio_common.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', folio_common.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', folio_common.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_account_tokens_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_tokens')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_account_tokens_token_hash'))
-    )
-    with op.batch_alter_table('account_tokens', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_account_tokens_expires_at'), ['expires_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_account_tokens_user_id'), ['user_id'], unique=False)
+    create_user_secret_table('account_tokens', [
+        sa.Column('purpose', sa.Enum('confirm', 'reset', 'change_email', name='tokenpurpose', native_enum=False, length=16), nullable=False),
+        sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('new_email', sa.String(length=254), nullable=True),
+    ], unique='token_hash', ended='used_at')
 
     op.create_table('exports',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -128,20 +114,9 @@ def upgrade():
         batch_op.create_index('ix_posts_status_publish_at', ['status', 'publish_at'], unique=False)
         batch_op.create_index('ix_posts_status_published_at', ['status', 'published_at'], unique=False)
 
-    op.create_table('refresh_tokens',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('jti_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', folio_common.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', folio_common.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', folio_common.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_refresh_tokens_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_refresh_tokens')),
-    sa.UniqueConstraint('jti_hash', name=op.f('uq_refresh_tokens_jti_hash'))
-    )
-    with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_refresh_tokens_expires_at'), ['expires_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_refresh_tokens_user_id'), ['user_id'], unique=False)
+    create_user_secret_table('refresh_tokens', [
+        sa.Column('jti_hash', sa.String(length=64), nullable=False),
+    ], unique='jti_hash', ended='revoked_at')
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -210,11 +185,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_comments_author_id'))
 
     op.drop_table('comments')
-    with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_refresh_tokens_user_id'))
-        batch_op.drop_index(batch_op.f('ix_refresh_tokens_expires_at'))
-
-    op.drop_table('refresh_tokens')
+    drop_user_secret_table('refresh_tokens')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index('ix_posts_status_published_at')
         batch_op.drop_index('ix_posts_status_publish_at')
@@ -231,11 +202,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_exports_expires_at'))
 
     op.drop_table('exports')
-    with op.batch_alter_table('account_tokens', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_account_tokens_user_id'))
-        batch_op.drop_index(batch_op.f('ix_account_tokens_expires_at'))
-
-    op.drop_table('account_tokens')
+    drop_user_secret_table('account_tokens')
     op.drop_table('users')
     op.drop_table('tags')
     with op.batch_alter_table('job_runs', schema=None) as batch_op:
