@@ -69,16 +69,13 @@ COPY pyproject.toml uv.lock ./
 COPY common/pyproject.toml common/pyproject.toml
 COPY web/pyproject.toml web/pyproject.toml
 COPY worker/pyproject.toml worker/pyproject.toml
+COPY scripts/install-package.sh scripts/install-package.sh
 
 FROM build AS web-build
 RUN /opt/uv/bin/uv sync --frozen --no-dev --package folio-web --no-install-workspace
 COPY common/folio_common common/folio_common
 COPY web/folio_web web/folio_web
-# The message catalogs (.po) compiled into what Babel loads (.mo), before the package is built.
-# Then Babel's data of the languages Folio does not speak goes (folio_common/i18n.py says why).
-RUN /opt/venv/bin/pybabel -q compile -d common/folio_common/translations \
- && /opt/uv/bin/uv sync --frozen --no-dev --package folio-web --no-editable \
- && /opt/venv/bin/python -c "from folio_common.i18n import prune_locale_data; prune_locale_data()" \
+RUN scripts/install-package.sh folio-web \
  # Swagger UI ships 14 MB of source maps and 10 MB of bundles (its editor, ES modules) that the
  # docs page never loads: it uses swagger-ui-bundle.js and swagger-ui.css (api/templates/api/docs.html).
  && find /opt/venv -name '*.map' -delete \
@@ -98,9 +95,7 @@ FROM build AS worker-build
 RUN /opt/uv/bin/uv sync --frozen --no-dev --package folio-worker --no-install-workspace
 COPY common/folio_common common/folio_common
 COPY worker/folio_worker worker/folio_worker
-RUN /opt/venv/bin/pybabel -q compile -d common/folio_common/translations \
- && /opt/uv/bin/uv sync --frozen --no-dev --package folio-worker --no-editable \
- && /opt/venv/bin/python -c "from folio_common.i18n import prune_locale_data; prune_locale_data()"
+RUN scripts/install-package.sh folio-worker
 
 FROM runtime AS worker
 LABEL org.opencontainers.image.title="folio-worker" \
