@@ -49,12 +49,15 @@ def _database(server: str, name: str) -> str:
     return f"{server.rstrip('/')}/{name}"
 
 
-def _prepare(url: str, posts: int) -> None:
+def _migrate(url: str) -> None:
     env = {**os.environ, "FOLIO_ENV": "test", "DATABASE_URL": url}
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "folio_common.app:create_minimal_app", "migrate"],
         env=env, cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
+
+
+def _grow(url: str, posts: int) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
         for statement in dataset.growth_sql(posts):
             connection.execute(statement)
@@ -65,8 +68,8 @@ def _client(url: str, redis_url: str, instance: str) -> tuple[Any, Any]:
     from folio_common.config import Settings
     from folio_common.extensions import db
     from folio_common.models import Role, User
-    from folio_common.services import accounts
     from folio_web import create_app
+    from tests.helpers import log_in_session
 
     env = {
         "FOLIO_ENV": "test",
@@ -77,16 +80,12 @@ def _client(url: str, redis_url: str, instance: str) -> tuple[Any, Any]:
         "RATELIMIT_ENABLED": "false",
     }
     app = create_app(Settings.from_env(env, instance_path=instance))
-    client = app.test_client()
+    user_id = dataset.USER_BASE + 20
     with app.app_context():
-        user = db.session.get(User, dataset.USER_BASE + 20)
-        user.role = Role.ADMIN
-        accounts.start_login_session(user)
+        db.session.get(User, user_id).role = Role.ADMIN
         db.session.commit()
-        session_id = user.get_id()
-        db.session.remove()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
+    client = app.test_client()
+    log_in_session(app, client, user_id)
     return app, client
 
 
@@ -111,9 +110,11 @@ def main() -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
     try:
         url = _database(server, name).replace("postgresql://", "postgresql+psycopg://")
+        # A kept database is brought to the newest schema too.
+        _migrate(_database(server, name))
         if not exists:
             started = time.perf_counter()
-            _prepare(_database(server, name), args.posts)
+            _grow(_database(server, name), args.posts)
             print(f"grown to {args.posts:,} posts in {time.perf_counter() - started:.0f} s")
         with tempfile.TemporaryDirectory() as instance:
             _run(url, redis_url, instance, args)

@@ -22,8 +22,9 @@ from bench.scale import dataset
 from folio_common.config import Settings
 from folio_common.extensions import db
 from folio_common.models import Post, Role, User
-from folio_common.services import accounts, posts
+from folio_common.services import posts
 from folio_web import create_app
+from tests.helpers import log_in_session
 from tests.integration.support import (
     create_database,
     drop_database,
@@ -100,17 +101,12 @@ def test_each_list_walks_an_index(big_app: Flask, path: str) -> None:
 
 def _signed_in(big_app: Flask, user_id: int, role: Role | None = None) -> Any:
     """A test client with a real log-in of the user (the session names an open log-in)."""
+    if role is not None:
+        with big_app.app_context():
+            db.session.get(User, user_id).role = role
+            db.session.commit()
     client = big_app.test_client()
-    with big_app.app_context():
-        user = db.session.get(User, user_id)
-        if role is not None:
-            user.role = role
-        accounts.start_login_session(user)
-        db.session.commit()
-        session_id = user.get_id()
-        db.session.remove()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
+    log_in_session(big_app, client, user_id)
     return client
 
 
