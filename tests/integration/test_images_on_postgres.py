@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ from PIL import Image as Pil
 
 from folio_common import media
 from folio_common.extensions import db
-from folio_common.models import Image, ImageStatus, Post
+from folio_common.models import Image, ImageStatus, Post, PostStatus
+from folio_common.services import images, posts
 from tests.factories import UserFactory
 from tests.helpers import csrf_token, wait_until
 
@@ -70,3 +73,59 @@ def test_an_image_published_with_a_post_is_resized_by_the_worker_and_named_in_sr
     with app.app_context():
         post = db.session.execute(db.select(Post)).scalar_one()
         assert post.cover_image_id == cover.id
+
+
+def _pending_image(owner_id: int) -> Image:
+    """An uploaded image the worker has not processed yet (no task queued: the test runs it)."""
+    out = io.BytesIO()
+    Pil.new("RGB", (1200, 600), (200, 120, 40)).save(out, format="JPEG")
+    image_format = images.sniff(out.getvalue())
+    clean, width, height = images.strip_metadata(out.getvalue(), image_format)
+    key = hashlib.sha256(clean).hexdigest()[:32]
+    path = media.media_root() / media.original_name(key, image_format)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(clean)
+    image = Image(
+        owner_id=owner_id, key=key, format=image_format, width=width, height=height,
+        size_bytes=len(clean), status=ImageStatus.PENDING, variant_widths=[],
+    )  # fmt: skip
+    db.session.add(image)
+    return image
+
+
+def test_a_post_saved_while_the_worker_finishes_its_image_still_gets_the_srcset(app):
+    """The save renders the pending image without srcset and commits while the worker marks it
+    ready: the worker's re-render must find the post, whichever commits first."""
+    with app.app_context():
+        author = UserFactory(username="racer")
+        post = posts.create_post(author, "Race", "No picture yet.", status=PostStatus.PUBLISHED)
+        image = _pending_image(author.id)
+        db.session.commit()
+        post_id, image_id, url = post.id, image.id, images.original_url(image)
+
+    rendered, release = threading.Event(), threading.Event()
+
+    def save() -> None:
+        with app.app_context():
+            posts.update_post(db.session.get(Post, post_id), body=f"![A tile]({url})")
+            rendered.set()
+            release.wait(10)  # a slow request: the worker runs meanwhile
+            db.session.commit()
+
+    def process() -> None:
+        with app.app_context():
+            images.process_image(image_id)
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    assert rendered.wait(10)
+    worker = threading.Thread(target=process)
+    worker.start()
+    worker.join(3)  # done by now unless it waits for the save
+    release.set()
+    saver.join(10)
+    worker.join(20)
+
+    with app.app_context():
+        assert db.session.get(Image, image_id).status == ImageStatus.READY
+        assert "srcset=" in db.session.get(Post, post_id).body_html

@@ -230,13 +230,19 @@ def img_attributes(image: Image, sizes: str = media.COLUMN_SIZES) -> dict[str, s
 
 
 def find_by_key(key: str) -> Image | None:
-    """The image stored under `key` (the same bytes may have been uploaded more than once)."""
+    """The image stored under `key` (the same bytes may have been uploaded more than once).
+
+    The row is share-locked until the caller's transaction ends: a post rendered while its image
+    is pending then commits before the worker can mark the image ready, and the worker's
+    re-render (which looks for posts after that update) finds it. Without the lock a post saved
+    in that moment kept the HTML without srcset for good."""
     with db.session.no_autoflush:
         return db.session.execute(
             select(Image)
             .where(Image.key == key)
             .order_by(Image.processed_at.desc().nulls_last(), Image.id)
             .limit(1)
+            .with_for_update(read=True)
         ).scalar_one_or_none()
 
 
@@ -289,6 +295,9 @@ def process_image(image_id: int) -> bool:
     image.variant_widths = widths
     image.status = ImageStatus.READY
     image.processed_at = utcnow()
+    # The update first: it waits for any post being saved with this image (find_by_key's lock),
+    # so the posts read next include it.
+    db.session.flush()
     _rerender_posts_showing(image)
     # Pages showing the image (posts, covers, avatars) get its srcset: the version moves on commit.
     content_cache.invalidate()
