@@ -10,8 +10,9 @@ import os
 import subprocess
 import time
 
+from tests.helpers import wait_until
 from tests.rollout.load import SteadyLoad
-from tests.rollout.support import nginx_errors, upstream_counts, wait_for
+from tests.rollout.support import nginx_errors, upstream_counts
 from tests.swarm.conftest import STACK, docker, task_containers
 
 TAG_B = os.environ.get("SWARM_TAG_B", "")
@@ -37,7 +38,12 @@ def wait_until_each_replica_served(addresses: set[str]) -> None:
         served = upstream_counts(docker("service", "logs", "--raw", f"{STACK}_nginx"))
         return all(served[address] > 0 for address in addresses)
 
-    wait_for(every_replica_served, timeout=10, what=f"a request served by each of {addresses}")
+    wait_until(
+        every_replica_served,
+        timeout=10,
+        interval=0.5,
+        what=f"a request served by each of {addresses}",
+    )
 
 
 def test_all_three_web_replicas_answer() -> None:
@@ -81,7 +87,12 @@ def test_a_rolling_update_under_steady_load_drops_no_request() -> None:
                       f"{STACK}_{service}")  # fmt: skip
         assert spec.strip().endswith(f":{TAG_B}"), spec
     # The last old task may still be finishing its requests when the update reports done.
-    wait_for(lambda: len(task_containers("web")) == 3, timeout=60, what="old web tasks to stop")
+    wait_until(
+        lambda: len(task_containers("web")) == 3,
+        timeout=60,
+        interval=0.5,
+        what="old web tasks to stop",
+    )
     assert not set(task_containers("web")) & old
     assert load.result.sent > 200
     errors = nginx_errors(docker("service", "logs", "--raw", f"{STACK}_nginx"))
