@@ -176,8 +176,9 @@ def wrk(client: Client, case: Case, seconds: int) -> dict[str, Any]:
     prefix, target = client.target(url)
     extra = [arg for header in case.headers for arg in ("-H", header)]
     script_args = ["--", "cache-status"] if case.cache_status else []
+    threads = min(WRK_THREADS, case.connections)  # wrk needs a connection per thread
     cmd = [
-        *prefix, "wrk", f"-t{WRK_THREADS}", f"-c{case.connections}", f"-d{seconds}s",
+        *prefix, "wrk", f"-t{threads}", f"-c{case.connections}", f"-d{seconds}s",
         "--timeout", "5s", *WRK_HEADERS, *extra, "-s", str(BENCH / "report.lua"), target,
         *script_args,
     ]  # fmt: skip

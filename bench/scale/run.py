@@ -298,8 +298,6 @@ def load(client: bench.Client, case: dict[str, Any], meter: bench.CpuMeter) -> d
         run_case = bench.Case(
             case["name"], case["label"], case["url"], connections, headers=case["headers"]
         )
-        # wrk needs a connection per thread.
-        bench.WRK_THREADS = min(2, connections)
         bench.wrk(client, run_case, WARMUP_S)
         before = meter.snapshot()
         result = bench.wrk(client, run_case, DURATION_S)
