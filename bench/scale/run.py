@@ -333,7 +333,6 @@ def slow_requests_and_healthz(
     )
     try:
         time.sleep(1)
-        bench.WRK_THREADS = 1
         health = bench.Case("healthz_during", "/healthz via nginx", stack.url("/healthz"), 1)
         result = bench.wrk(client, health, DURATION_S)
     finally:
