@@ -40,7 +40,7 @@ def _first_supported_pattern(languages: tuple[str, ...]) -> str:
 # The same expression is nginx's map (folio.conf.template), so the edge cache keys a page by
 # exactly the language the app renders it in: the first supported language the browser lists.
 # q-values are not weighed: a regex in nginx cannot, and browsers list languages in their order
-# of preference anyway. tests/unit/test_i18n.py holds the two copies together.
+# of preference anyway. tests/unit/i18n/test_languages.py holds the two copies together.
 FIRST_SUPPORTED = _first_supported_pattern(LANGUAGES)
 _first_supported = re.compile(FIRST_SUPPORTED, re.IGNORECASE)
 

@@ -34,6 +34,7 @@ from folio_web.security import is_safe_next, permission_required
 UNPUBLISHED_SHOWN = 50
 # Other posts by the same author listed at the foot of a post.
 MORE_FROM_AUTHOR = 3
+# Comments under a post, oldest first, a page at a time.
 COMMENTS_PER_PAGE = 50
 
 # --- helpers ----------------------------------------------------------------------------------
