@@ -122,8 +122,9 @@ ENV
 }
 
 # The start of a throwaway stack's script (make e2e, make chaos, the operations tier): refuse
-# without Docker; then set project (PROJECT), workdir (new), env_file (workdir/NAME.env, written by throwaway_env,
-# which also sets the ports) and compose (PROJECT with compose.yaml and the e2e tier's overlays).
+# without Docker; then set project (PROJECT), workdir (new), env_file (workdir/NAME.env, written
+# by throwaway_env, which also sets the ports) and compose (PROJECT with compose.yaml and the e2e
+# tier's overlays).
 #   throwaway_stack NAME PROJECT TAG
 throwaway_stack() {
     docker_answers || { log "no Docker engine answers; this tier needs one"; exit 1; }
