@@ -49,7 +49,10 @@ if [ ! -s "$history" ]; then echo "$current" > "$history"; fi
 log "$current -> $new"
 export TAG="$new"
 
-if ! "${compose[@]}" config --images | grep -q '^local/folio-web:'; then
+# Read whole before matching: with pipefail, `grep -q` leaving early can fail the pipe (SIGPIPE)
+# and send a local deployment to a registry.
+images="$("${compose[@]}" config --images)"
+if ! grep -q '^local/folio-web:' <<< "$images"; then
     log "pulling $new"
     "${compose[@]}" pull --quiet web worker nginx migrate
 fi
