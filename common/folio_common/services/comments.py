@@ -39,10 +39,23 @@ def add_comment(post: Post, author: User, body: str) -> Comment:
     return comment
 
 
-def can_delete(comment: Comment, user: User | None) -> bool:
+def moderates(post: Post, user: User | None) -> bool:
+    """Whether `user` may delete every comment on `post`: its author and admins may."""
     if user is None or not user.active:
         return False
-    return user.id in (comment.author_id, comment.post.author_id) or user.is_admin
+    return user.id == post.author_id or user.is_admin
+
+
+def can_delete(comment: Comment, user: User | None) -> bool:
+    if moderates(comment.post, user):
+        return True
+    return user is not None and user.active and user.id == comment.author_id
+
+
+def has_commented(post: Post, user: User) -> bool:
+    """Whether `user` wrote any comment on `post` (ix_comments_author_id finds theirs)."""
+    query = select(Comment.id).where(Comment.post_id == post.id, Comment.author_id == user.id)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def delete_comment(comment: Comment) -> None:

@@ -201,3 +201,35 @@ def test_arguments_a_page_reads_are_part_of_its_key(app, client, author):
     _write(app, author, "Findable words")
     assert "Findable" in client.get("/search?q=findable").get_data(as_text=True)
     assert "Findable" not in client.get("/search?q=nothing").get_data(as_text=True)
+
+
+def test_comment_lists_are_shared_by_kind_of_viewer_and_keep_each_ones_delete_buttons(
+    app, client, auth, author
+):
+    slug = _write(app, author, "Discussed")
+    with app.app_context():
+        post = posts.get_post_by_slug(slug)
+        commenter = UserFactory(username="commenter", reader=True)
+        UserFactory(username="reader", reader=True)
+        mine = comments.add_comment(post, commenter, "A reader's comment").id
+        reply = comments.add_comment(post, db.session.get(User, author), "The author's reply").id
+        db.session.commit()
+
+    def deletable_as(username):
+        auth.login(username)
+        page = client.get(f"/posts/{slug}").get_data(as_text=True)
+        auth.logout()
+        buttons = {c for c in (mine, reply) if f"/comments/{c}/delete" in page}
+        # The buttons submit the page's one delete form, which holds this session's token.
+        assert ('<form id="delete-comment"' in page) == bool(buttons)
+        return buttons
+
+    # Each kind of viewer renders first, then reads what the others left in the cache.
+    for _ in range(2):
+        assert deletable_as("reader") == set()
+        assert deletable_as("cachedauthor") == {mine, reply}  # the post's author moderates
+        assert deletable_as("commenter") == {mine}  # their own only, rendered for them
+
+    auth.login("reader")
+    statements = _statements_during(app, lambda: client.get(f"/posts/{slug}"))
+    assert [s for s in statements if "FROM comments" in s and "ORDER BY" in s] == []

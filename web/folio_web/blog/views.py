@@ -30,8 +30,10 @@ from folio_web.forms import commit_or_show_error, refusal
 from folio_web.page_cache import Deferred, cached_page
 from folio_web.security import is_safe_next, permission_required
 
-# An author sees this many of their latest drafts and scheduled posts above their posts.
-UNPUBLISHED_SHOWN = 50
+# An author (and an admin) sees their drafts and scheduled posts above their posts, a page of
+# this many at a time, paged by its own argument (the posts below page by `page`).
+DRAFTS_PER_PAGE = 10
+DRAFTS_ARGUMENT = "drafts"
 # Other posts by the same author listed at the foot of a post.
 MORE_FROM_AUTHOR = 3
 # Comments under a post, oldest first, a page at a time.
@@ -128,9 +130,19 @@ def index() -> ResponseReturnValue:
     )
 
 
+def _comment_view(post: Post, viewer: User | None) -> str | None:
+    """Which shared rendering of the post's comments fits the viewer: "moderator" (each one
+    deletable), "reader" (none), or None when only their own are: rendered for them alone."""
+    if comments.moderates(post, viewer):
+        return "moderator"
+    if viewer is None or not viewer.active or not comments.has_commented(post, viewer):
+        return "reader"
+    return None
+
+
 def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
     viewer = _viewer()
-    post_comments = comments.comment_page(post, page_number(), COMMENTS_PER_PAGE)
+    post_comments = Deferred(lambda: comments.comment_page(post, page_number(), COMMENTS_PER_PAGE))
     can_comment = post.is_published and viewer is not None and viewer.can(Permission.COMMENT)
     if comment_form is None and can_comment:
         # Only for someone who may comment: a form's CSRF token starts a session, and a page
@@ -140,7 +152,10 @@ def _render_post(post: Post, comment_form: CommentForm | None = None) -> str:
         "blog/post.html",
         post=post,
         comments=post_comments,
-        deletable={c.id for c in post_comments.items if comments.can_delete(c, viewer)},
+        comment_view=_comment_view(post, viewer),
+        deletable=Deferred(
+            lambda: {c.id for c in post_comments.items if comments.can_delete(c, viewer)}
+        ),
         can_edit=posts.can_edit(post, viewer),
         can_comment=can_comment,
         comment_form=comment_form,
@@ -179,7 +194,9 @@ def author(username: str) -> ResponseReturnValue:
     # Authors see their own drafts and scheduled posts here; so do admins, as on the post page.
     own = viewer is not None and (viewer.id == found.id or viewer.is_admin)
     page = Deferred(lambda: _window(posts.published_by(found)))
-    unpublished = posts.unpublished_posts(found, UNPUBLISHED_SHOWN) if own else []
+    unpublished = None
+    if own:
+        unpublished = posts.unpublished_posts(found, page_number(DRAFTS_ARGUMENT), DRAFTS_PER_PAGE)
     return render_template(
         "blog/author.html",
         author=found,
