@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 from slugify import slugify
 from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select, tuple_
@@ -397,11 +398,12 @@ def published_count(author: User) -> int:
     return db.session.execute(query).scalar_one()
 
 
-def unpublished_posts(author: User, limit: int) -> list[Post]:
-    """An author's drafts and scheduled posts, latest first (shown to the author alone)."""
+def unpublished_posts(author: User, page: int, per_page: int) -> Pagination:
+    """A page of an author's drafts and scheduled posts, latest first (shown to the author and
+    admins); ix_posts_unpublished_by_author serves both the page and its count."""
     query = select(Post).where(Post.author_id == author.id, Post.status != PostStatus.PUBLISHED)
-    query = query.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
-    return list(db.session.execute(_with_list_options(query)).scalars())
+    query = query.order_by(Post.created_at.desc(), Post.id.desc())
+    return db.paginate(_with_list_options(query), page=page, per_page=per_page, error_out=False)
 
 
 # --- keyset pages -------------------------------------------------------------------------------

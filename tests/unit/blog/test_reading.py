@@ -208,3 +208,20 @@ def test_author_sees_their_own_drafts_on_their_page(client, committed, login_as)
 
 def test_unknown_author_is_404(client):
     assert client.get("/authors/nobody").status_code == 404
+
+
+def test_an_authors_drafts_come_a_page_at_a_time(client, committed, login_as):
+    with committed():
+        author = UserFactory()
+        drafts = [
+            PostFactory(author=author, draft=True, title=f"Draft number {n:02}") for n in range(12)
+        ]
+    login_as(author)
+
+    first = client.get(f"/authors/{author.username}").get_data(as_text=True)
+    shown = {d.title for d in drafts if d.title in first}
+    assert len(shown) == 10
+    assert "?drafts=2#drafts" in first
+
+    second = client.get(f"/authors/{author.username}?drafts=2").get_data(as_text=True)
+    assert {d.title for d in drafts if d.title in second} == {d.title for d in drafts} - shown

@@ -17,9 +17,9 @@ from folio_common.services.posts import MAX_PAGE
 MAX_QUERY_LENGTH = 200
 
 
-def page_number() -> int:
+def page_number(name: str = "page") -> int:
     # `type=int` turns "abc" or "1.5" into the default instead of raising; ranges are clamped.
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get(name, 1, type=int)
     return min(max(page, 1), MAX_PAGE)
 
 
