@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import uuid
 from contextvars import ContextVar
 
 from pythonjsonlogger import json as jsonlogger
@@ -11,8 +12,20 @@ from pythonjsonlogger import json as jsonlogger
 request_id_var: ContextVar[str | None] = ContextVar("folio_request_id", default=None)
 
 
+# Accept a caller's request id only when it looks like one, so logs cannot be forged.
+MAX_REQUEST_ID = 128
+
+
 def current_request_id() -> str | None:
     return request_id_var.get()
+
+
+def request_id_from(header: str | None) -> str:
+    """The caller's X-Request-ID when it is a short printable string, else a new one."""
+    candidate = (header or "").strip()
+    if candidate and len(candidate) <= MAX_REQUEST_ID and candidate.isprintable():
+        return candidate
+    return uuid.uuid4().hex
 
 
 class RequestIdFilter(logging.Filter):

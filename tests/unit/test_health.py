@@ -27,3 +27,24 @@ def test_request_id_is_taken_from_the_caller_or_generated(client):
     )
     generated = client.get("/healthz").headers["X-Request-ID"]
     assert len(generated) == 32
+
+
+def test_healthz_answers_before_the_app_and_its_hooks(app, client, caplog):
+    seen = []
+    app.before_request(lambda: seen.append("hook"))
+    with caplog.at_level("INFO", logger="folio.request"):
+        response = client.get("/healthz")
+        head = client.head("/healthz")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+    assert head.status_code == 200
+    assert head.data == b""
+    # Probes every few seconds would drown the request log.
+    assert seen == []
+    assert [r for r in caplog.records if r.name == "folio.request"] == []
+
+
+def test_other_methods_on_healthz_reach_the_app(client, caplog):
+    with caplog.at_level("INFO", logger="folio.request"):
+        assert client.post("/healthz").status_code == 404
+    assert [r.path for r in caplog.records if r.name == "folio.request"] == ["/healthz"]

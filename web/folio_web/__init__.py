@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -14,14 +13,11 @@ from folio_common.app import configure_app
 from folio_common.breaker import Breaker, guard_connects
 from folio_common.config import Settings
 from folio_common.extensions import db
-from folio_common.logging import request_id_var
-from folio_web import devtools, metrics
+from folio_common.logging import request_id_from, request_id_var
+from folio_web import devtools, health, metrics
 from folio_web.extensions import csrf, limiter, login_manager
 
 request_log = logging.getLogger("folio.request")
-
-# Accept a caller's request id only when it looks like one, so logs cannot be forged.
-_MAX_REQUEST_ID = 128
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -42,6 +38,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
             x_proto=app.config["PROXY_HOPS"],
             x_host=app.config["PROXY_HOPS"],
         )
+    # Outermost: a liveness probe needs neither ProxyFix nor any of Flask's hooks.
+    app.wsgi_app = health.Liveness(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -87,18 +85,11 @@ def register_blueprints(app: Flask) -> None:
 _FEATURE_BLUEPRINTS: tuple[str, ...] = ("auth", "account", "exports", "blog", "editor", "admin")
 
 
-def _incoming_request_id() -> str:
-    candidate = request.headers.get("X-Request-ID", "").strip()
-    if candidate and len(candidate) <= _MAX_REQUEST_ID and candidate.isprintable():
-        return candidate
-    return uuid.uuid4().hex
-
-
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def start_request() -> None:
         g.request_started = time.perf_counter()
-        g.request_id = _incoming_request_id()
+        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
         g.request_id_token = request_id_var.set(g.request_id)
 
     @app.after_request
