@@ -74,6 +74,28 @@ def test_an_author_logs_in_and_publishes_from_the_browser(
     browser.find_element(By.NAME, "title").submit()
     wait.until(ec.url_contains("/posts/"))
     assert title in browser.find_element(By.TAG_NAME, "h1").text
+    post_url = browser.current_url
 
     browser.get(f"{BASE_URL}/")
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), title))
+
+    # The post's author moderates its comments: each delete button submits the page's one
+    # delete form through the button's form and formaction attributes.
+    browser.get(post_url)
+    browser.find_element(By.CSS_SELECTOR, "#comments textarea[name=body]").send_keys(
+        "Said in a real browser."
+    )
+
+    def click_and_read(selector: str) -> str:
+        """Click, wait for the next page to replace this one, and return its main text."""
+        page = browser.find_element(By.TAG_NAME, "main")
+        browser.find_element(By.CSS_SELECTOR, selector).click()
+        wait.until(ec.staleness_of(page))
+        return wait.until(lambda d: d.find_element(By.TAG_NAME, "main")).text
+
+    posted = click_and_read("#comments form.form button[type=submit]")
+    assert "Your comment is posted." in posted
+    assert "Said in a real browser." in posted
+    deleted = click_and_read("button[form=delete-comment]")
+    assert "The comment is deleted." in deleted
+    assert "Said in a real browser." not in deleted
