@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, bindparam, func, or_, select, update
 
 from folio_common import i18n
-from folio_common.extensions import db
+from folio_common.extensions import cache, db
 from folio_common.i18n import N_
 from folio_common.models import (
     AccountToken,
@@ -61,6 +61,18 @@ def users_matching(q: str) -> Select[tuple[User]]:
             )
         )
     return query.order_by(User.created_at.desc(), User.id.desc())
+
+
+# The admin's list says how many users match. Counting every account costs Postgres about 5 ms
+# a view at 100,000 users, and a sign-up shown a minute late in that number is harmless.
+USER_COUNT_SECONDS = 60
+
+
+@cache.memoize(timeout=USER_COUNT_SECONDS)
+def count_users_matching(q: str) -> int:
+    """How many users `users_matching(q)` lists, kept for a minute (Redis errors: counted anew)."""
+    matching = users_matching(q).order_by(None).with_only_columns(User.id).subquery()
+    return db.session.scalar(select(func.count()).select_from(matching)) or 0
 
 
 def normalise_email(email: str) -> str:

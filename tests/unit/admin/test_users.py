@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from folio_common.extensions import db
+from folio_common.extensions import cache, db
 from folio_common.models import Role, User
 from tests.factories import UserFactory
 from tests.helpers import AuthActions, assert_sent_to_log_in
@@ -88,6 +88,20 @@ def test_user_list_is_paginated(client, committed, admin):
     assert "Page 1 of 2" in first
     assert "Page 2 of 2" in second
     assert client.get("/admin/?page=zzz").status_code == 200
+
+
+def test_the_user_count_is_kept_for_a_minute(app, client, committed, admin):
+    with committed():
+        UserFactory()
+    assert "2 users." in client.get("/admin/").get_data(as_text=True)
+    with committed():
+        UserFactory()
+
+    # Counting every account on each view costs the database more than a minute-old number.
+    assert "2 users." in client.get("/admin/").get_data(as_text=True)
+    with app.app_context():
+        cache.clear()
+    assert "3 users." in client.get("/admin/").get_data(as_text=True)
 
 
 def test_admin_changes_a_users_role(app, client, committed, admin, post_form):

@@ -43,8 +43,13 @@ def _form_error(form: RoleForm | ActiveForm) -> str:
 def users() -> ResponseReturnValue:
     q = " ".join(request.args.get("q", "").split())
     page = db.paginate(
-        accounts.users_matching(q), page=page_number(), per_page=USERS_PER_PAGE, error_out=False
+        accounts.users_matching(q),
+        page=page_number(),
+        per_page=USERS_PER_PAGE,
+        error_out=False,
+        count=False,
     )
+    page.total = accounts.count_users_matching(q)
     return render_template("admin/users.html", page=page, q=q, roles=list(Role))
 
 
