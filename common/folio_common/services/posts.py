@@ -11,7 +11,7 @@ from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 from slugify import slugify
 from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from folio_common.extensions import db
 from folio_common.i18n import N_
@@ -375,10 +375,12 @@ def more_by_author(post: Post, limit: int) -> list[Post]:
     """The author's newest published posts other than `post`, for the foot of its page.
 
     The first `limit` + 1 entries of ix_posts_author_published_newest: a few index rows, however
-    many posts the author has. Title, slug and date are all the list shows, so no options.
+    many posts the author has. Title, slug and date are all the list shows, so no relations,
+    and only those columns: not the bodies, the largest part of a post's row.
     """
     query = (
         select(Post)
+        .options(load_only(Post.slug, Post.title, Post.published_at))
         .where(
             Post.status == PostStatus.PUBLISHED,
             Post.author_id == post.author_id,
