@@ -402,7 +402,7 @@ def published_count(author: User) -> int:
 
 def unpublished_posts(author: User, page: int, per_page: int) -> Pagination:
     """A page of an author's drafts and scheduled posts, latest first (shown to the author and
-    admins); ix_posts_unpublished_by_author serves both the page and its count."""
+    admins); ix_posts_author_unpublished serves both the page and its count."""
     query = select(Post).where(Post.author_id == author.id, Post.status != PostStatus.PUBLISHED)
     query = query.order_by(Post.created_at.desc(), Post.id.desc())
     return db.paginate(_with_list_options(query), page=page, per_page=per_page, error_out=False)

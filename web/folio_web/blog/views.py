@@ -202,6 +202,7 @@ def author(username: str) -> ResponseReturnValue:
         author=found,
         page=page,
         unpublished=unpublished,
+        drafts_argument=DRAFTS_ARGUMENT,
         own=own,
         follow=_follow_state(found),
     )
