@@ -10,7 +10,7 @@ from folio_common.extensions import db
 from folio_common.i18n import N_
 from folio_common.markdown import render_comment
 from folio_common.models import Comment, Permission, Post, User
-from folio_common.services import content_cache
+from folio_common.services import content_cache, posts
 from folio_common.services.errors import ServiceError
 
 MAX_COMMENT_LENGTH = 5000
@@ -40,10 +40,8 @@ def add_comment(post: Post, author: User, body: str) -> Comment:
 
 
 def moderates(post: Post, user: User | None) -> bool:
-    """Whether `user` may delete every comment on `post`: its author and admins may."""
-    if user is None or not user.active:
-        return False
-    return user.id == post.author_id or user.is_admin
+    """Whether `user` may delete every comment on `post`: whoever may edit the post may."""
+    return posts.can_edit(post, user)
 
 
 def can_delete(comment: Comment, user: User | None) -> bool:
